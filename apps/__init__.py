@@ -1,0 +1,1 @@
+"""Badges Portal Django apps."""

@@ -1,0 +1,97 @@
+"""Users, their home organization and their roles in organizations."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+from apps.organizations.querysets import OrganizationScopedQuerySet, administered_organization_ids
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Users of administered organizations, students of the user's classes, and the user."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        from apps.classes.models import Enrollment
+
+        admin_ids = administered_organization_ids(user)
+        return self.filter(
+            Q(pk=user.pk)
+            | Q(organization__in=admin_ids)
+            | Q(pk__in=Membership.objects.filter(organization__in=admin_ids).values("user_id"))
+            | Q(pk__in=Enrollment.objects.filter(classroom__instructor_links__instructor=user).values("student_id"))
+        )
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person. ``organization`` is their home organization.
+
+    A contract instructor teaches classes of other organizations and may issue
+    to every student enrolled in those classes (DESIGN §1, rule 3).
+    """
+
+    email = models.EmailField("e-mail address", blank=True, db_index=True)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text="Home organization.",
+    )
+    is_contract_instructor = models.BooleanField(
+        "contract instructor",
+        default=False,
+        help_text="May issue badges to every student enrolled in the classes they teach.",
+    )
+
+    objects = PortalUserManager()
+
+    class Meta(AbstractUser.Meta):
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in (self.first_name, self.last_name) if p]
+        return "".join(p[0] for p in parts).upper() or self.username[:2].upper()
+
+    def administers_any(self) -> bool:
+        return bool(administered_organization_ids(self))
+
+
+class Membership(models.Model):
+    """A user's role in an organization."""
+
+    class Role(models.TextChoices):
+        ADMINISTRATOR = "administrator", "Administrator"
+        INSTRUCTOR = "instructor", "Instructor"
+        STUDENT = "student", "Student"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.organization}"

@@ -1,0 +1,46 @@
+"""Sign in and sign out."""
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_in_page_has_labelled_fields(client):
+    response = client.get(reverse("login"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Sign in to Badges Portal" in html
+    assert 'for="id_username"' in html and 'for="id_password"' in html
+
+
+def test_it_signs_in_and_lands_on_home(client):
+    user = UserFactory(username="ada", first_name="Ada")
+    response = client.post(reverse("login"), {"username": "ada", "password": "pass-word-123"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.context["user"] == user
+    assert "Welcome, Ada" in response.content.decode()
+
+
+def test_a_wrong_password_shows_a_clear_error_and_signs_nobody_in(client):
+    UserFactory(username="ada")
+    response = client.post(reverse("login"), {"username": "ada", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_pages_need_a_signed_in_user(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_sign_out_is_a_post(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,38 @@
+"""Admin for achievements and activity."""
+
+from django.contrib import admin
+
+from .models import Achievement, ActivityRecord, EarnedAchievement
+
+
+@admin.register(Achievement)
+class AchievementAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "kind", "badge", "is_active"]
+    list_filter = ["organization", "kind", "is_active"]
+    list_select_related = ["organization", "badge"]
+    search_fields = ["name"]
+    autocomplete_fields = ["organization", "lab", "course", "learning_path", "badge"]
+    filter_horizontal = ["courses"]
+
+
+@admin.register(ActivityRecord)
+class ActivityRecordAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "course", "lab", "learning_path", "points", "occurred_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "course", "lab", "learning_path"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user", "course", "lab", "learning_path"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(EarnedAchievement)
+class EarnedAchievementAdmin(admin.ModelAdmin):
+    list_display = ["user", "achievement", "earned_at"]
+    list_select_related = ["user", "achievement"]
+    search_fields = ["user__username", "achievement__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,149 @@
+"""Achievements (what a student must do), activity records (what they did), earned achievements."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.organizations.querysets import OrganizationScopedQuerySet, administered_organization_ids
+
+
+class AchievementKind(models.TextChoices):
+    LAB_LAUNCHED = "lab_launched", "Lab launched"
+    LAB_COMPLETED = "lab_completed", "Lab completed"
+    COURSE_COMPLETED = "course_completed", "Course completed"
+    COURSES_COMPLETED = "courses_completed", "Set of courses completed"
+    LEARNING_PATH_COMPLETED = "learning_path_completed", "Learning path completed"
+    POINTS_REACHED = "points_reached", "Points reached"
+
+
+class Achievement(models.Model):
+    """Maps a requirement to a badge; the hourly evaluator issues the badge to whoever meets it."""
+
+    Kind = AchievementKind
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="achievements"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=30, choices=AchievementKind.choices)
+    lab = models.ForeignKey("courses.Lab", null=True, blank=True, on_delete=models.PROTECT, related_name="achievements")
+    course = models.ForeignKey(
+        "courses.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="achievements"
+    )
+    courses = models.ManyToManyField(
+        "courses.Course", blank=True, related_name="course_set_achievements", help_text="For a set of courses."
+    )
+    learning_path = models.ForeignKey(
+        "courses.LearningPath", null=True, blank=True, on_delete=models.PROTECT, related_name="achievements"
+    )
+    points_threshold = models.PositiveIntegerField(null=True, blank=True)
+    badge = models.ForeignKey("badges.Badge", on_delete=models.PROTECT, related_name="achievements")
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="achievement_target_matches_kind",
+                condition=(
+                    Q(kind__in=["lab_launched", "lab_completed"], lab__isnull=False)
+                    | Q(kind="course_completed", course__isnull=False)
+                    | Q(kind="courses_completed")
+                    | Q(kind="learning_path_completed", learning_path__isnull=False)
+                    | Q(kind="points_reached", points_threshold__gt=0)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActivityKind(models.TextChoices):
+    LAB_LAUNCHED = "lab_launched", "Lab launched"
+    LAB_COMPLETED = "lab_completed", "Lab completed"
+    COURSE_COMPLETED = "course_completed", "Course completed"
+    EXAM_PASSED = "exam_passed", "Learning path exam passed"
+    POINTS = "points", "Points awarded"
+
+
+class ActivityRecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The user's own records and those on administered organizations' catalog."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        ids = administered_organization_ids(user)
+        return self.filter(
+            Q(user=user)
+            | Q(course__organization__in=ids)
+            | Q(lab__course__organization__in=ids)
+            | Q(learning_path__organization__in=ids)
+        )
+
+
+class ActivityRecord(models.Model):
+    """Something a student did, with the points it earned. Append-only input to the evaluator."""
+
+    Kind = ActivityKind
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_records")
+    kind = models.CharField(max_length=30, choices=ActivityKind.choices)
+    course = models.ForeignKey(
+        "courses.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
+    )
+    lab = models.ForeignKey(
+        "courses.Lab", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
+    )
+    learning_path = models.ForeignKey(
+        "courses.LearningPath", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
+    )
+    points = models.PositiveIntegerField(default=0)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ActivityRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["kind", "lab", "user"], name="activity_kind_lab_user"),
+            models.Index(fields=["kind", "course", "user"], name="activity_kind_course_user"),
+            models.Index(fields=["kind", "learning_path", "user"], name="activity_kind_path_user"),
+            models.Index(fields=["user", "occurred_at"], name="activity_user_occurred"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="activity_target_matches_kind",
+                condition=(
+                    Q(kind__in=["lab_launched", "lab_completed"], lab__isnull=False)
+                    | Q(kind="course_completed", course__isnull=False)
+                    | Q(kind="exam_passed", learning_path__isnull=False)
+                    | Q(kind="points")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()} at {self.occurred_at:%Y-%m-%d}"
+
+
+class EarnedAchievement(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="earned_achievements")
+    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="earned")
+    earned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-earned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "achievement"], name="earned_achievement_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} earned {self.achievement}"

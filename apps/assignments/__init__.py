@@ -1,0 +1,1 @@
+"""Assignments app."""

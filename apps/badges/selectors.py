@@ -1,0 +1,23 @@
+"""Reads for the badge pages."""
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.accounts.models import User
+
+from .models import Badge
+
+
+def badge_list(*, user: User, search: str = "") -> QuerySet[Badge]:
+    """Badges of the organizations the user administers, with their recipient and achievement counts."""
+    badges = (
+        Badge.objects.administered_by(user)
+        .select_related("organization")
+        .annotate(
+            recipient_count=Count("issued_badges", filter=Q(issued_badges__revoked_at__isnull=True), distinct=True),
+            achievement_count=Count("achievements", distinct=True),
+        )
+        .order_by("-is_active", "name")
+    )
+    if search:
+        badges = badges.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return badges

@@ -1,0 +1,8 @@
+"""App configuration for courses."""
+
+from django.apps import AppConfig
+
+
+class CoursesConfig(AppConfig):
+    name = "apps.courses"
+    verbose_name = "Courses"

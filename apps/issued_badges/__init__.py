@@ -1,0 +1,1 @@
+"""Issued badges app."""

@@ -1,0 +1,108 @@
+"""Organization scoping shared by every organization-owned model.
+
+``administered_organization_ids(user)`` is the one place that decides which
+organizations a user administers: those where they hold the administrator
+role *and* the ``issued_badges.issue_badge`` permission, with every descendant.
+``OrganizationScopedQuerySet`` builds ``for_organization`` and ``visible_to`` on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+ISSUE_BADGE_PERMISSION = "issued_badges.issue_badge"
+
+
+def descendant_ids(root_ids: Iterable[int]) -> set[int]:
+    """The given organizations and all their descendants (one query)."""
+    from .models import Organization
+
+    found = set(root_ids)
+    if not found:
+        return found
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Organization.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    stack = list(found)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def administered_organization_ids(user: User) -> set[int]:
+    """Ids of the organizations ``user`` administers, children included.
+
+    Cached on the user object for the request. Platform admins get every id.
+    """
+    cached = getattr(user, "_administered_organization_ids", None)
+    if cached is not None:
+        return cached
+    from apps.accounts.models import Membership
+
+    from .models import Organization
+
+    if not user.is_authenticated or not user.is_active:
+        ids: set[int] = set()
+    elif user.is_superuser:
+        ids = set(Organization.objects.values_list("pk", flat=True))
+    elif user.has_perm(ISSUE_BADGE_PERMISSION):
+        roots = Membership.objects.filter(user=user, role=Membership.Role.ADMINISTRATOR).values_list(
+            "organization_id", flat=True
+        )
+        ids = descendant_ids(roots)
+    else:
+        ids = set()
+    user._administered_organization_ids = ids
+    return ids
+
+
+class OrganizationScopedQuerySet(models.QuerySet):
+    """Base QuerySet for models owned by an organization.
+
+    ``organization_lookup`` is the path from the model to its organization.
+    Subclasses widen ``visible_to`` for instructors and students, with
+    ``pk__in`` subqueries rather than joins, so that no row is duplicated and
+    later annotations count what they should.
+    """
+
+    organization_lookup = "organization"
+
+    def for_organization(self, organization, *, include_children: bool = False):
+        ids = descendant_ids([organization.pk]) if include_children else {organization.pk}
+        return self.filter(**{f"{self.organization_lookup}__in": ids})
+
+    def administered_by(self, user: User):
+        if user.is_superuser and user.is_active:
+            return self.all()
+        return self.filter(**{f"{self.organization_lookup}__in": administered_organization_ids(user)})
+
+    def visible_to(self, user: User):
+        return self.administered_by(user)
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def administered_by(self, user: User):
+        return self.filter(pk__in=administered_organization_ids(user))
+
+    def visible_to(self, user: User):
+        """Administered organizations, those the user belongs to, and their home one."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        from apps.accounts.models import Membership
+
+        return self.filter(
+            models.Q(pk__in=administered_organization_ids(user))
+            | models.Q(pk__in=Membership.objects.filter(user=user).values("organization_id"))
+            | models.Q(pk=user.organization_id)
+        )

@@ -1,0 +1,15 @@
+"""Test settings: the environment's database (PostgreSQL in CI), fast hashing."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("SECURE_COOKIES", "0")
+
+from .settings import *  # noqa: F403
+from .settings import STORAGES, VAR_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The live server cannot serve manifest-hashed names that were never collected.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+MEDIA_ROOT = VAR_DIR / "test-media"

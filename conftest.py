@@ -1,0 +1,3 @@
+"""Root conftest: makes the shared personas and browser settings available to every test folder."""
+
+pytest_plugins = ["tests.personas"]

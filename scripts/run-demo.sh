@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install into .venv, migrate, seed the demo world and serve the portal on
+# http://127.0.0.1:8000 with a Celery worker and beat beside it.
+# SQLite and Celery's filesystem transport: nothing else to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_venv.sh
+ensure_venv requirements.txt
+
+export DEBUG=${DEBUG:-1}
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py seed_demo
+echo "Badges Portal: http://127.0.0.1:8000 (sign in as nw-admin / demo-pass-123). Ctrl-C stops it."
+exec .venv/bin/honcho --procfile Procfile.dev start

@@ -1,0 +1,88 @@
+"""Personas and a two-organization world shared by every test (loaded by the root conftest), Playwright set-up."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from apps.accounts.tests.factories import UserFactory, make_administrator, make_instructor, make_student
+from apps.achievements.tests.factories import AchievementFactory, ActivityRecordFactory
+from apps.assignments.tests.factories import CourseAssignmentFactory
+from apps.badges.tests.factories import BadgeFactory
+from apps.classes.tests.factories import ClassInstructorFactory, ClassroomFactory, EnrollmentFactory
+from apps.courses.tests.factories import CourseFactory, LabFactory, LearningPathFactory
+from apps.issued_badges.tests.factories import IssuedBadgeFactory
+from apps.organizations.tests.factories import OrganizationFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM is used beside it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium: Playwright cannot download its own browser here."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def _org_world(name: str, slug: str):
+    org = OrganizationFactory(name=name, slug=slug)
+    child = OrganizationFactory(name=f"{name} Labs", slug=f"{slug}-labs", parent=org)
+    course = CourseFactory(organization=org)
+    child_course = CourseFactory(organization=child)
+    lab = LabFactory(course=course)
+    badge = BadgeFactory(organization=org, name=f"{name} Star")
+    child_badge = BadgeFactory(organization=child, name=f"{name} Labs Star")
+    student = make_student(org, username=f"{slug}-student")
+    child_student = make_student(child, username=f"{slug}-labs-student")
+    instructor = make_instructor(org, username=f"{slug}-instructor")
+    classroom = ClassroomFactory(organization=org, course=course, title=f"{name} class")
+    child_classroom = ClassroomFactory(organization=child, course=child_course, title=f"{name} Labs class")
+    ClassInstructorFactory(classroom=classroom, instructor=instructor)
+    EnrollmentFactory(classroom=classroom, student=student)
+    EnrollmentFactory(classroom=child_classroom, student=child_student)
+    return SimpleNamespace(
+        org=org,
+        child=child,
+        course=course,
+        child_course=child_course,
+        lab=lab,
+        path=LearningPathFactory(organization=org),
+        badge=badge,
+        child_badge=child_badge,
+        student=student,
+        child_student=child_student,
+        instructor=instructor,
+        classroom=classroom,
+        child_classroom=child_classroom,
+        assignment=CourseAssignmentFactory(organization=org, course=course, student=student),
+        achievement=AchievementFactory(organization=org, course=course, badge=badge),
+        activity=ActivityRecordFactory(user=student, course=course),
+        issued=IssuedBadgeFactory(badge=badge, recipient=student),
+        child_issued=IssuedBadgeFactory(badge=child_badge, recipient=child_student),
+        admin=make_administrator(org, username=f"{slug}-admin"),
+    )
+
+
+@pytest.fixture
+def world(db):
+    """Two organizations (each with a child) holding one of everything, plus the personas."""
+    alpha = _org_world("Alpha Academy", "alpha")
+    beta = _org_world("Beta Learning", "beta")
+    return SimpleNamespace(
+        alpha=alpha,
+        beta=beta,
+        platform_admin=UserFactory(username="root", is_superuser=True, is_staff=True, organization=None),
+        outsider=UserFactory(username="outsider", organization=None),
+    )

@@ -1,0 +1,67 @@
+"""Settings come from the environment; with nothing set the portal needs no server."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST", ""),
+    "broker": settings.CELERY_BROKER_URL, "email": settings.EMAIL_BACKEND, "debug": settings.DEBUG,
+    "static": settings.STORAGES["staticfiles"]["BACKEND"],
+}))
+"""
+
+
+def _settings(tmp_path, **env) -> subprocess.CompletedProcess:
+    environment = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "badges_portal.settings", "VAR_DIR": str(tmp_path)}
+    environment.update(env)
+    code = "import django; django.setup();" + PROBE
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_with_nothing_but_debug_it_runs_on_sqlite_console_mail_and_the_filesystem_broker(tmp_path):
+    result = _settings(tmp_path, DEBUG="1")
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"] == str(tmp_path / "db.sqlite3")
+    assert values["broker"] == "filesystem://"
+    assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert (tmp_path / "celery-broker").is_dir()
+
+
+def test_empty_database_url_counts_as_unset(tmp_path):
+    values = json.loads(_settings(tmp_path, DEBUG="1", DATABASE_URL="", REDIS_URL="").stdout)
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["broker"] == "filesystem://"
+
+
+def test_production_reads_postgres_redis_and_smtp_from_the_environment(tmp_path):
+    result = _settings(
+        tmp_path,
+        DEBUG="0",
+        SECRET_KEY="s3cret-from-the-environment",
+        DATABASE_URL="postgres://portal:pw@db.internal:5432/portal",
+        REDIS_URL="redis://cache.internal:6379/1",
+        EMAIL_URL="smtp://mailer:pw@smtp.internal:587",
+    )
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["host"] == "db.internal" and values["name"] == "portal"
+    assert values["broker"] == "redis://cache.internal:6379/1"
+    assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert values["debug"] is False
+    assert values["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_production_without_a_secret_key_refuses_to_start(tmp_path):
+    result = _settings(tmp_path, DEBUG="0")
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
