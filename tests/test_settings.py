@@ -19,7 +19,11 @@ print(json.dumps({
 
 
 def _settings(tmp_path, **env) -> subprocess.CompletedProcess:
-    environment = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "badges_portal.settings", "VAR_DIR": str(tmp_path)}
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "badges_portal.settings",
+        "VAR_DIR": str(tmp_path),
+    }
     environment.update(env)
     code = "import django; django.setup();" + PROBE
     return subprocess.run(  # noqa: S603 - our own interpreter and code

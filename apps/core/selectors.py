@@ -24,12 +24,14 @@ def dashboard_for(*, user: User, roles: Roles) -> dict:
             "manual_badges": Badge.objects.administered_by(user).manually_issuable().count(),
             "issued": issued.count(),
         }
-    if roles.is_instructor or roles.is_admin:
-        data["classes"] = (
-            Classroom.objects.visible_to(user)
-            .exclude(enrollments__student=user)
-            .select_related("organization", "course")
-            .annotate(enrolled=Count("enrollments", distinct=True))
-            .order_by("-starts_at")[:8]
-        )
+    classes = Classroom.objects.visible_to(user)
+    if roles.is_student:
+        classes = classes.filter(pk__in=user.enrollments.values("classroom_id"))
+    else:
+        classes = classes.exclude(pk__in=user.enrollments.values("classroom_id"))
+    data["classes"] = (
+        classes.select_related("organization", "course")
+        .annotate(enrolled=Count("enrollments"))
+        .order_by("-starts_at")[:8]
+    )
     return data

@@ -61,3 +61,10 @@ def test_home_runs_the_same_number_of_queries_with_few_and_many_classes(world, c
     with django_assert_num_queries(expected):
         response = client.get(reverse("home"))
     assert len(response.context["classes"]) == 8
+
+
+def test_student_home_lists_the_classes_they_attend(world, client):
+    client.force_login(world.alpha.student)
+    response = client.get(reverse("home"))
+    assert [c.title for c in response.context["classes"]] == ["Alpha Academy class"]
+    assert "admin_stats" not in response.context
