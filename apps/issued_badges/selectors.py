@@ -1,6 +1,6 @@
 """Reads for issued badges."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from apps.accounts.models import User
 
@@ -8,9 +8,9 @@ from .models import IssuedBadge
 
 
 def badges_held_by(*, recipient: User) -> QuerySet[IssuedBadge]:
-    """A person's badges, newest first, revoked ones included (the page marks them)."""
+    """A person's badges: active ones first, newest first; revoked ones after them (the page marks them)."""
     return (
         IssuedBadge.objects.filter(recipient=recipient)
         .select_related("badge__organization", "issued_by", "classroom", "achievement")
-        .order_by("revoked_at", "-issued_at")
+        .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at")
     )
