@@ -77,12 +77,22 @@ def _org_world(name: str, slug: str):
 
 @pytest.fixture
 def world(db):
-    """Two organizations (each with a child) holding one of everything, plus the personas."""
+    """Two organizations (each with a child) holding one of everything, plus the personas.
+
+    Alpha's class is taught by ``alpha.instructor`` (organization instructor) and
+    ``contractor`` (contract instructor, home Beta) and enrolls ``alpha.student``
+    and ``beta.student``.
+    """
     alpha = _org_world("Alpha Academy", "alpha")
     beta = _org_world("Beta Learning", "beta")
+    # As in the demo: a contract instructor from Beta teaches Alpha's class, which a Beta student attends.
+    contractor = UserFactory(username="contractor", organization=beta.org, is_contract_instructor=True)
+    ClassInstructorFactory(classroom=alpha.classroom, instructor=contractor)
+    EnrollmentFactory(classroom=alpha.classroom, student=beta.student)
     return SimpleNamespace(
         alpha=alpha,
         beta=beta,
+        contractor=contractor,
         platform_admin=UserFactory(username="root", is_superuser=True, is_staff=True, organization=None),
         outsider=UserFactory(username="outsider", organization=None),
     )

@@ -77,7 +77,9 @@ def test_instructor_sees_the_classes_they_teach_and_their_students(world):
     assert _pks(Classroom.objects.visible_to(alpha.instructor)) == {alpha.classroom.pk}
     assert _pks(Classroom.objects.visible_to(world.beta.instructor)) == {world.beta.classroom.pk}
     students = _pks(User.objects.visible_to(alpha.instructor))
-    assert students == {alpha.instructor.pk, alpha.student.pk}
+    assert students == {alpha.instructor.pk, alpha.student.pk, world.beta.student.pk}
+    assert _pks(Classroom.objects.visible_to(world.contractor)) == {alpha.classroom.pk}
+    assert _pks(Badge.objects.visible_to(world.contractor)) == {alpha.badge.pk}
 
 
 def test_student_sees_their_own_class_assignment_and_badges(world):

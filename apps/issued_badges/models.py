@@ -21,6 +21,86 @@ class Source(models.TextChoices):
     ACHIEVEMENT = "achievement", "Achievement"
 
 
+class Outcome(models.TextChoices):
+    """What happened to one (badge, recipient) pair at the door: a stable code and its label."""
+
+    ISSUED = "issued", "Issued"
+    ALREADY_EARNED = "already_earned", "Already earned"
+    REVOKED = "revoked", "Revoked"
+    MANUAL_ISSUANCE_DISABLED = "manual_issuance_disabled", "Manual issuance not enabled"
+    BADGE_INACTIVE = "badge_inactive", "Badge inactive"
+    BADGE_OF_OTHER_ORGANIZATION = "badge_of_other_organization", "Badge of another organization"
+    NOT_ENROLLED = "not_enrolled", "Not enrolled"
+    OUTSIDE_INSTRUCTOR_SCOPE = "outside_instructor_scope", "Outside the instructor's scope"
+    NOT_PERMITTED = "not_permitted", "Not permitted"
+    BADGE_NOT_FOUND = "badge_not_found", "Badge not found"
+    RECIPIENT_NOT_FOUND = "recipient_not_found", "Student not found"
+
+
+class IssuanceBatchQuerySet(OrganizationScopedQuerySet):
+    def visible_to(self, user):
+        """Batches of administered organizations, of classes the user teaches, and their own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        from apps.classes.models import Classroom
+
+        return self.filter(
+            Q(organization__in=administered_organization_ids(user))
+            | Q(classroom__in=Classroom.objects.taught_by(user))
+            | Q(created_by=user)
+        )
+
+
+class IssuanceBatch(models.Model):
+    """One pass through the issuing door: who asked, from where, and (in the log) every pair's outcome.
+
+    ``key`` makes a submitted form idempotent: a second submission with the same
+    key finds this batch instead of issuing again.
+    """
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="issuance_batches"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="issuance_batches"
+    )
+    created_at = models.DateTimeField()
+    classroom = models.ForeignKey(
+        "classes.Classroom", null=True, blank=True, on_delete=models.PROTECT, related_name="issuance_batches"
+    )
+    course_assignment = models.ForeignKey(
+        "assignments.CourseAssignment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issuance_batches",
+    )
+    achievement = models.ForeignKey(
+        "achievements.Achievement", null=True, blank=True, on_delete=models.PROTECT, related_name="issuance_batches"
+    )
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="retries")
+    issued_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+
+    objects = IssuanceBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "issuance batches"
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} batch of {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def pair_count(self) -> int:
+        return self.issued_count + self.failed_count
+
+
 class IssuedBadgeQuerySet(OrganizationScopedQuerySet):
     organization_lookup = "badge__organization"
 
@@ -51,8 +131,11 @@ class IssuedBadge(models.Model):
     Source = Source
 
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
-    badge = models.ForeignKey("badges.Badge", on_delete=models.PROTECT, related_name="issued_badges")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_badges")
+    # No single-column indexes: the unique (badge, recipient) and the (recipient, issued_at) indexes cover them.
+    badge = models.ForeignKey("badges.Badge", on_delete=models.PROTECT, related_name="issued_badges", db_index=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_badges", db_index=False
+    )
     issued_at = models.DateTimeField()
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="badges_issued"
@@ -66,6 +149,9 @@ class IssuedBadge(models.Model):
     )
     achievement = models.ForeignKey(
         "achievements.Achievement", null=True, blank=True, on_delete=models.PROTECT, related_name="issued_badges"
+    )
+    batch = models.ForeignKey(
+        IssuanceBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="issued_badges"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -119,18 +205,24 @@ class IssuanceLog(models.Model):
 
     created_at = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=20, choices=Action.choices)
+    batch = models.ForeignKey(
+        IssuanceBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="log_entries"
+    )
     issued_badge = models.ForeignKey(
         IssuedBadge, null=True, blank=True, on_delete=models.PROTECT, related_name="log_entries"
     )
-    badge = models.ForeignKey("badges.Badge", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Append-only and written in bulk: only the lookups the pages make are indexed.
+    badge = models.ForeignKey(
+        "badges.Badge", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     source = models.CharField(max_length=20, choices=Source.choices, blank=True)
-    reason_code = models.CharField(max_length=50, blank=True)
+    reason_code = models.CharField(max_length=50, choices=Outcome.choices, blank=True)
     reason = models.TextField(blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()

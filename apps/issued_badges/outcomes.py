@@ -1,0 +1,98 @@
+"""Outcomes of the issuing door: one per (badge, recipient) pair, with a stable code and a sentence.
+
+Only the code is stored (in the issuance log); the sentence is written from it
+when shown, so the wording can improve without rewriting history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .models import Outcome
+
+_SENTENCES = {
+    Outcome.ISSUED: "{badge} was issued to {student}.",
+    Outcome.ALREADY_EARNED: "{student} has already earned {badge}. A badge is earned only once.",
+    Outcome.REVOKED: "{badge} was revoked from {student}. Only an administrator can reinstate it.",
+    Outcome.MANUAL_ISSUANCE_DISABLED: "{badge} is not enabled for manual issuance.",
+    Outcome.BADGE_INACTIVE: "{badge} is inactive and cannot be issued.",
+    Outcome.BADGE_OF_OTHER_ORGANIZATION: "{badge} does not belong to the organization of {context}.",
+    Outcome.NOT_ENROLLED: "{student} is not enrolled in {context}.",
+    Outcome.OUTSIDE_INSTRUCTOR_SCOPE: (
+        "{student} is not a student of your organization; "
+        "only contract instructors and administrators issue badges to them."
+    ),
+    Outcome.NOT_PERMITTED: "You are not allowed to issue badges from {context}.",
+    Outcome.BADGE_NOT_FOUND: "{badge} does not exist.",
+    Outcome.RECIPIENT_NOT_FOUND: "{student} does not exist.",
+}
+
+# Codes whose badge may belong to someone the actor cannot see: never show its name.
+_HIDE_BADGE_NAME = {Outcome.BADGE_OF_OTHER_ORGANIZATION, Outcome.BADGE_NOT_FOUND}
+
+
+def describe(code: str, *, badge_name: str | None, badge_id: int | None, student_name: str | None,
+             student_id: int | None, context: str = "this class") -> str:  # fmt: skip
+    """The human sentence for an outcome code."""
+    if code in _HIDE_BADGE_NAME or not badge_name:
+        badge = f"Badge #{badge_id}" if badge_id else "The badge"
+    else:
+        badge = badge_name
+    student = student_name or (f"Student #{student_id}" if student_id else "The student")
+    return _SENTENCES[Outcome(code)].format(badge=badge, student=student, context=context)
+
+
+@dataclass(frozen=True, slots=True)
+class PairOutcome:
+    """The outcome of one (badge, recipient) pair."""
+
+    badge_id: int | None
+    recipient_id: int | None
+    code: str
+    badge_name: str | None = None
+    student_name: str | None = None
+    student_username: str | None = None
+    issued_badge_id: int | None = None
+    context: str = "this class"
+
+    @property
+    def ok(self) -> bool:
+        return self.code == Outcome.ISSUED
+
+    @property
+    def label(self) -> str:
+        return Outcome(self.code).label
+
+    @property
+    def message(self) -> str:
+        return describe(
+            self.code,
+            badge_name=self.badge_name,
+            badge_id=self.badge_id,
+            student_name=self.student_name,
+            student_id=self.recipient_id,
+            context=self.context,
+        )
+
+
+@dataclass
+class IssuanceReport:
+    """Every pair's outcome of one pass through the door, and the batch that records it."""
+
+    batch: object
+    outcomes: list[PairOutcome] = field(default_factory=list)
+    replayed: bool = False  # True when an idempotency key found an earlier batch: nothing was issued now
+
+    @property
+    def issued(self) -> list[PairOutcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def failed(self) -> list[PairOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def by_code(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes:
+            counts[outcome.code] = counts.get(outcome.code, 0) + 1
+        return counts
