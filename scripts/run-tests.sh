@@ -10,55 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 ensure_venv requirements-dev.txt
 
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-missing=()
-[ -n "${DATABASE_URL:-}" ] || [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
-[ -n "${REDIS_URL:-}" ] || command -v redis-server >/dev/null || missing+=(redis-server)
-[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing ${missing[*]} from Debian's packages…"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "The tests need ${missing[*]}: install them (e.g. apt-get install ${missing[*]}) and run again." >&2
-    exit 1
-  fi
-fi
-
-workdir=$(mktemp -d)
-chmod 755 "$workdir"
-pg_started="" redis_started=""
-as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
-  [ -z "$pg_started" ] || as_postgres "$(pg_bin)/pg_ctl" -D "$workdir/pg" -m immediate stop >/dev/null 2>&1 || true
-  [ -z "$redis_started" ] || kill "$(cat "$workdir/redis/redis.pid")" 2>/dev/null || true
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-if [ -z "${DATABASE_URL:-}" ]; then
-  port=$(free_port)
-  mkdir -p "$workdir/pg"
-  [ "$(id -u)" = 0 ] && chown postgres "$workdir/pg"
-  chmod 700 "$workdir/pg"
-  as_postgres "$(pg_bin)/initdb" -D "$workdir/pg" -U postgres --auth=trust -E UTF8 >/dev/null
-  as_postgres "$(pg_bin)/pg_ctl" -D "$workdir/pg" -l "$workdir/pg/server.log" -w -o \
-    "-k $workdir/pg -c listen_addresses=127.0.0.1 -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null
-  pg_started=1
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/badges_portal"
-fi
-if [ -z "${REDIS_URL:-}" ]; then
-  port=$(free_port)
-  mkdir -p "$workdir/redis"
-  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --dir "$workdir/redis" \
-    --pidfile "$workdir/redis/redis.pid" --save '' --appendonly no --logfile "$workdir/redis/redis.log"
-  redis_started=1
-  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  export REDIS_URL="redis://127.0.0.1:$port/0"
-fi
+source scripts/_services.sh
 
 echo "Tests on ${DATABASE_URL%%@*}@… and $REDIS_URL"
 .venv/bin/python -m pytest "$@"

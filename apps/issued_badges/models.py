@@ -203,23 +203,54 @@ class IssuanceLog(models.Model):
         REVOKED = "revoked", "Revoked"
         REINSTATED = "reinstated", "Reinstated"
 
-    created_at = models.DateTimeField(db_index=True)
+    # History, written in bulk by the services only: it keeps the ids it was given and has no
+    # foreign-key constraints (no per-row trigger at commit, and history outlives what it names).
+    # Indexed for the two lookups the pages make: a batch's entries, an issued badge's history.
+    created_at = models.DateTimeField()
     action = models.CharField(max_length=20, choices=Action.choices)
     batch = models.ForeignKey(
-        IssuanceBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="log_entries"
+        IssuanceBatch,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="log_entries",
+        db_constraint=False,
     )
     issued_badge = models.ForeignKey(
-        IssuedBadge, null=True, blank=True, on_delete=models.PROTECT, related_name="log_entries"
+        IssuedBadge,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="log_entries",
+        db_constraint=False,
+        db_index=False,
     )
-    # Append-only and written in bulk: only the lookups the pages make are indexed.
     badge = models.ForeignKey(
-        "badges.Badge", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        "badges.Badge",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     source = models.CharField(max_length=20, choices=Source.choices, blank=True)
     reason_code = models.CharField(max_length=50, choices=Outcome.choices, blank=True)
@@ -228,7 +259,14 @@ class IssuanceLog(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "-pk"]
+        ordering = ["-pk"]
+        indexes = [
+            models.Index(
+                fields=["issued_badge"],
+                condition=models.Q(issued_badge__isnull=False),
+                name="issuance_log_issued_badge",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.badge} → {self.recipient}"

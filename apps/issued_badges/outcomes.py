@@ -6,7 +6,8 @@ when shown, so the wording can improve without rewriting history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from .models import Outcome
 
@@ -75,13 +76,23 @@ class PairOutcome:
         )
 
 
-@dataclass
 class IssuanceReport:
-    """Every pair's outcome of one pass through the door, and the batch that records it."""
+    """Every pair's outcome of one pass through the door, and the batch that records it.
 
-    batch: object
-    outcomes: list[PairOutcome] = field(default_factory=list)
-    replayed: bool = False  # True when an idempotency key found an earlier batch: nothing was issued now
+    The outcomes are built when first read, so a 50,000-pair batch whose caller
+    only wants the counts never builds 50,000 objects.
+    """
+
+    def __init__(self, *, batch, outcomes, issued_count: int, failed_count: int, replayed: bool = False) -> None:
+        self.batch = batch
+        self._outcomes = outcomes  # a list, or a callable that makes it
+        self.issued_count = issued_count
+        self.failed_count = failed_count
+        self.replayed = replayed  # an idempotency key found an earlier batch: nothing was issued now
+
+    @cached_property
+    def outcomes(self) -> list[PairOutcome]:
+        return self._outcomes() if callable(self._outcomes) else self._outcomes
 
     @property
     def issued(self) -> list[PairOutcome]:
@@ -94,5 +105,6 @@ class IssuanceReport:
     def by_code(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for outcome in self.outcomes:
-            counts[outcome.code] = counts.get(outcome.code, 0) + 1
+            code = str(outcome.code)
+            counts[code] = counts.get(code, 0) + 1
         return counts

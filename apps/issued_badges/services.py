@@ -128,9 +128,17 @@ def _issue(context: _Context, badge_ids, recipient_ids, key, retry_of, issued_at
         recipient_ids
     )
     scope = issuer_scope(context.actor, context.classroom) if context.source in CLASS_SOURCES else None
-    badge_failures = {pk: _badge_failure(context, badges.get(pk)) for pk in badge_ids}
-    recipient_failures = _recipient_failures(context, scope, recipient_ids, recipients)
     permitted = _actor_permitted(context, scope)
+    # Every rule is about the badge, the student or the actor, never the pair: the pairs
+    # that pass are exactly valid badges × valid students.
+    badge_failures = {
+        pk: code
+        for pk in badge_ids
+        if (code := Outcome.NOT_PERMITTED if not permitted else _badge_failure(context, badges.get(pk)))
+    }
+    recipient_failures = _recipient_failures(context, scope, recipient_ids, recipients)
+    valid_badges = [pk for pk in badge_ids if pk not in badge_failures]
+    valid_recipients = [pk for pk in recipient_ids if pk not in recipient_failures]
 
     batch = IssuanceBatch.objects.create(
         key=key or None,
@@ -143,51 +151,47 @@ def _issue(context: _Context, badge_ids, recipient_ids, key, retry_of, issued_at
         achievement=context.achievement,
         retry_of=retry_of,
     )
+    rejected = {
+        (b, r): badge_failures.get(b) or recipient_failures[r]
+        for b in badge_ids
+        for r in (recipient_ids if b in badge_failures else recipient_failures)
+    }
+    writer = _PostgresWriter if connection.vendor == "postgresql" else _PortableWriter
+    inserted = writer.insert_issued(context, batch, valid_badges, valid_recipients, now, issued_at)
+    conflicts = {}
+    if len(inserted) < len(valid_badges) * len(valid_recipients):
+        conflicts = writer.log_conflicts(context, batch, valid_badges, valid_recipients, now)
+    writer.log_rejected(context, batch, rejected, badges, recipients, now)
 
-    codes: dict[tuple[int, int], str] = {}
-    valid: list[tuple[int, int]] = []
-    for badge_id in badge_ids:
-        badge_failure = badge_failures[badge_id]
-        for recipient_id in recipient_ids:
-            failure = (
-                (None if permitted else Outcome.NOT_PERMITTED) or badge_failure or recipient_failures.get(recipient_id)
-            )
-            if failure:
-                codes[(badge_id, recipient_id)] = failure
-            else:
-                valid.append((badge_id, recipient_id))
-
-    inserted = _insert_issued_badges(context, batch, valid, now, issued_at)
-    conflicted = [pair for pair in valid if pair not in inserted]
-    revoked = _revoked_pairs(conflicted)
-    for pair in valid:
-        if pair in inserted:
-            codes[pair] = Outcome.ISSUED
-        else:
-            codes[pair] = Outcome.REVOKED if pair in revoked else Outcome.ALREADY_EARNED
-
-    outcomes = []
-    for badge_id in badge_ids:
-        badge = badges.get(badge_id)
-        for recipient_id in recipient_ids:
-            recipient = recipients.get(recipient_id)
-            outcomes.append(
-                PairOutcome(
-                    badge_id=badge_id,
-                    recipient_id=recipient_id,
-                    code=codes[(badge_id, recipient_id)],
-                    badge_name=badge.name if badge else None,
-                    student_name=recipient.display_name if recipient else None,
-                    student_username=recipient.username if recipient else None,
-                    issued_badge_id=inserted.get((badge_id, recipient_id)),
-                    context=context.label,
-                )
-            )
-    _write_log(context, batch, outcomes, badges, recipients, now)
     batch.issued_count = len(inserted)
-    batch.failed_count = len(outcomes) - len(inserted)
+    batch.failed_count = len(rejected) + len(conflicts)
     IssuanceBatch.objects.filter(pk=batch.pk).update(issued_count=batch.issued_count, failed_count=batch.failed_count)
-    return IssuanceReport(batch=batch, outcomes=outcomes)
+
+    def outcomes() -> list[PairOutcome]:
+        result = []
+        for b in badge_ids:
+            badge = badges.get(b)
+            for r in recipient_ids:
+                recipient = recipients.get(r)
+                pair = (b, r)
+                code = Outcome.ISSUED if pair in inserted else rejected.get(pair) or conflicts[pair]
+                result.append(
+                    PairOutcome(
+                        badge_id=b,
+                        recipient_id=r,
+                        code=code,
+                        badge_name=badge.name if badge else None,
+                        student_name=recipient.display_name if recipient else None,
+                        student_username=recipient.username if recipient else None,
+                        issued_badge_id=inserted.get(pair),
+                        context=context.label,
+                    )
+                )
+        return result
+
+    return IssuanceReport(
+        batch=batch, outcomes=outcomes, issued_count=batch.issued_count, failed_count=batch.failed_count
+    )
 
 
 def _actor_permitted(context: _Context, scope) -> bool:
@@ -233,29 +237,23 @@ def _recipient_failures(context: _Context, scope, recipient_ids, recipients) -> 
     return failures
 
 
-def _revoked_pairs(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    if not pairs:
-        return set()
-    wanted = set(pairs)
-    rows = IssuedBadge.objects.revoked().filter(
-        badge_id__in={b for b, _ in pairs}, recipient_id__in={r for _, r in pairs}
-    )
-    return {pair for pair in rows.values_list("badge_id", "recipient_id") if pair in wanted}
+# --- SQL: set-based writes ----------------------------------------------------------------------------
+#
+# PostgreSQL: one statement each, the pairs as a cross join of two id arrays, the
+# issued rows' log entries written by the same statement (a data-modifying CTE).
+# Elsewhere (SQLite, the embedded default): chunked VALUES with RETURNING.
+
+_ISSUED_COLUMNS = (
+    "uuid, badge_id, recipient_id, issued_at, issued_by_id, source, classroom_id, "
+    "course_assignment_id, achievement_id, batch_id, revocation_reason"
+)
+_LOG_COLUMNS = (
+    "created_at, action, batch_id, issued_badge_id, badge_id, recipient_id, actor_id, source, reason_code, reason"
+)
 
 
-# --- SQL: set-based inserts (PostgreSQL: one statement each; others: chunked) -----------------------------
-
-
-def _insert_issued_badges(context, batch, pairs, now, issued_at) -> dict[tuple[int, int], int]:
-    """Insert the pairs, skipping any that exist; return {(badge_id, recipient_id): new id} of those inserted."""
-    if not pairs:
-        return {}
-    table = IssuedBadge._meta.db_table
-    columns = (
-        "uuid, badge_id, recipient_id, issued_at, issued_by_id, source, classroom_id, "
-        "course_assignment_id, achievement_id, batch_id, revocation_reason"
-    )
-    shared = [
+def _shared(context: _Context, batch) -> list:
+    return [
         context.actor.pk if context.actor else None,
         context.source,
         context.classroom.pk if context.classroom else None,
@@ -263,81 +261,162 @@ def _insert_issued_badges(context, batch, pairs, now, issued_at) -> dict[tuple[i
         context.achievement.pk if context.achievement else None,
         batch.pk,
     ]
-    dates = [issued_at.get(r, now) if issued_at else now for _, r in pairs]
-    returning = "ON CONFLICT (badge_id, recipient_id) DO NOTHING RETURNING id, badge_id, recipient_id"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+
+
+class _PostgresWriter:
+    @staticmethod
+    def insert_issued(context, batch, badge_ids, recipient_ids, now, issued_at) -> dict[tuple[int, int], int]:
+        """Insert valid badges × valid recipients, skipping pairs that exist, and log each one inserted."""
+        if not badge_ids or not recipient_ids:
+            return {}
+        dates = [issued_at.get(r, now) for r in recipient_ids] if issued_at else None
+        recipients_sql = (
+            "unnest(%s::bigint[], %s::timestamptz[]) AS r(id, issued_at)" if dates else "unnest(%s::bigint[]) AS r(id)"
+        )
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) "  # noqa: S608 - table and columns are ours
-                "SELECT gen_random_uuid(), p.badge_id, p.recipient_id, p.issued_at, %s, %s, %s, %s, %s, %s, '' "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS p(badge_id, recipient_id, issued_at) "
-                f"{returning}",
-                [*shared, [b for b, _ in pairs], [r for _, r in pairs], dates],
+                f"""
+                WITH inserted AS (
+                    INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS})
+                    SELECT gen_random_uuid(), b.id, r.id, {"r.issued_at" if dates else "%s::timestamptz"},
+                           %s, %s, %s, %s, %s, %s, ''
+                    FROM unnest(%s::bigint[]) AS b(id) CROSS JOIN {recipients_sql}
+                    ON CONFLICT (badge_id, recipient_id) DO NOTHING
+                    RETURNING id, badge_id, recipient_id
+                ), logged AS (
+                    INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS})
+                    SELECT %s, 'issued', %s, id, badge_id, recipient_id, %s, %s, 'issued', '' FROM inserted
+                )
+                SELECT id, badge_id, recipient_id FROM inserted
+                """,  # noqa: S608 - tables and columns are ours; values are parameters
+                [
+                    *([] if dates else [now]),
+                    *_shared(context, batch),
+                    badge_ids,
+                    recipient_ids,
+                    *([dates] if dates else []),
+                    now,
+                    batch.pk,
+                    context.actor.pk if context.actor else None,
+                    context.source,
+                ],
             )
             return {(b, r): pk for pk, b, r in cursor.fetchall()}
-        inserted = {}
-        ops = connection.ops
-        for start in range(0, len(pairs), 500):
-            chunk = pairs[start : start + 500]
-            rows, params = [], []
-            for (badge_id, recipient_id), date in zip(chunk, dates[start : start + 500], strict=True):
-                rows.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')")
-                params += [uuid.uuid4().hex, badge_id, recipient_id, ops.adapt_datetimefield_value(date), *shared]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join(rows)} {returning}",  # noqa: S608
-                params,
-            )
-            inserted.update({(b, r): pk for pk, b, r in cursor.fetchall()})
-        return inserted
 
-
-def _write_log(context, batch, outcomes: list[PairOutcome], badges, recipients, now) -> None:
-    """One log row per pair, in one statement on PostgreSQL."""
-    if not outcomes:
-        return
-    table = IssuanceLog._meta.db_table
-    actor_id = context.actor.pk if context.actor else None
-    actions = [IssuanceLog.Action.ISSUED if o.ok else IssuanceLog.Action.FAILED for o in outcomes]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    @staticmethod
+    def log_conflicts(context, batch, badge_ids, recipient_ids, now) -> dict[tuple[int, int], str]:
+        """Log the valid pairs that already existed (earned before, or revoked); return their codes."""
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (created_at, action, batch_id, issued_badge_id, badge_id, recipient_id, "  # noqa: S608
-                "actor_id, source, reason_code, reason) "
-                "SELECT %s, l.action, %s, l.issued_badge_id, l.badge_id, l.recipient_id, %s, %s, l.reason_code, '' "
-                "FROM unnest(%s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::varchar[]) "
-                "AS l(action, issued_badge_id, badge_id, recipient_id, reason_code)",
+                f"""
+                INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS})
+                SELECT %s, 'failed', %s, NULL, i.badge_id, i.recipient_id, %s, %s,
+                       CASE WHEN i.revoked_at IS NULL THEN 'already_earned' ELSE 'revoked' END, ''
+                FROM {IssuedBadge._meta.db_table} AS i
+                WHERE i.badge_id = ANY(%s::bigint[]) AND i.recipient_id = ANY(%s::bigint[])
+                  AND i.batch_id IS DISTINCT FROM %s
+                RETURNING badge_id, recipient_id, reason_code
+                """,  # noqa: S608
+                [now, batch.pk, context.actor.pk if context.actor else None, context.source, badge_ids,
+                 recipient_ids, batch.pk],
+            )  # fmt: skip
+            return {(b, r): code for b, r, code in cursor.fetchall()}
+
+    @staticmethod
+    def log_rejected(context, batch, rejected, badges, recipients, now) -> None:
+        """Log the pairs that failed a rule (nothing was written for them)."""
+        if not rejected:
+            return
+        pairs = list(rejected)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS}) "  # noqa: S608
+                "SELECT %s, 'failed', %s, NULL, l.badge_id, l.recipient_id, %s, %s, l.reason_code, '' "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[]) AS l(badge_id, recipient_id, reason_code)",
                 [
                     now,
                     batch.pk,
-                    actor_id,
+                    context.actor.pk if context.actor else None,
                     context.source,
-                    actions,
-                    [o.issued_badge_id for o in outcomes],
-                    [o.badge_id if o.badge_id in badges else None for o in outcomes],
-                    [o.recipient_id if o.recipient_id in recipients else None for o in outcomes],
-                    [o.code for o in outcomes],
+                    [b if b in badges else None for b, _ in pairs],
+                    [r if r in recipients else None for _, r in pairs],
+                    [rejected[pair] for pair in pairs],
                 ],
             )
-            return
-        created = connection.ops.adapt_datetimefield_value(now)
-        cursor.executemany(
-            f"INSERT INTO {table} (created_at, action, batch_id, issued_badge_id, badge_id, recipient_id, "  # noqa: S608
-            "actor_id, source, reason_code, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '')",
-            [
-                (
-                    created,
-                    action,
-                    batch.pk,
-                    o.issued_badge_id,
-                    o.badge_id if o.badge_id in badges else None,
-                    o.recipient_id if o.recipient_id in recipients else None,
-                    actor_id,
-                    context.source,
-                    o.code,
+
+
+class _PortableWriter:
+    """The same writes for SQLite (the embedded default), in chunks."""
+
+    @staticmethod
+    def insert_issued(context, batch, badge_ids, recipient_ids, now, issued_at) -> dict[tuple[int, int], int]:
+        ops, shared = connection.ops, _shared(context, batch)
+        pairs = [(b, r) for b in badge_ids for r in recipient_ids]
+        inserted: dict[tuple[int, int], int] = {}
+        with connection.cursor() as cursor:
+            for start in range(0, len(pairs), 500):
+                params: list = []
+                for b, r in pairs[start : start + 500]:
+                    date = issued_at.get(r, now) if issued_at else now
+                    params += [uuid.uuid4().hex, b, r, ops.adapt_datetimefield_value(date), *shared]
+                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')"] * (len(params) // 10))
+                cursor.execute(
+                    f"INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS}) VALUES {values} "  # noqa: S608
+                    "ON CONFLICT (badge_id, recipient_id) DO NOTHING RETURNING id, badge_id, recipient_id",
+                    params,
                 )
-                for o, action in zip(outcomes, actions, strict=True)
-            ],
+                inserted.update({(b, r): pk for pk, b, r in cursor.fetchall()})
+        _PortableWriter._log(context, batch, now, [(pk, b, r, "issued") for (b, r), pk in inserted.items()])
+        return inserted
+
+    @staticmethod
+    def log_conflicts(context, batch, badge_ids, recipient_ids, now) -> dict[tuple[int, int], str]:
+        wanted = set(recipient_ids)
+        rows = (
+            IssuedBadge.objects.filter(badge_id__in=badge_ids, recipient_id__in=recipient_ids)
+            .exclude(batch=batch)
+            .values_list("badge_id", "recipient_id", "revoked_at")
         )
+        conflicts = {
+            (b, r): Outcome.ALREADY_EARNED if revoked_at is None else Outcome.REVOKED
+            for b, r, revoked_at in rows
+            if r in wanted
+        }
+        _PortableWriter._log(context, batch, now, [(None, b, r, code) for (b, r), code in conflicts.items()])
+        return conflicts
+
+    @staticmethod
+    def log_rejected(context, batch, rejected, badges, recipients, now) -> None:
+        rows = [
+            (None, b if b in badges else None, r if r in recipients else None, code)
+            for (b, r), code in rejected.items()
+        ]
+        _PortableWriter._log(context, batch, now, rows)
+
+    @staticmethod
+    def _log(context, batch, now, rows) -> None:
+        if not rows:
+            return
+        created, actor = connection.ops.adapt_datetimefield_value(now), context.actor.pk if context.actor else None
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS}) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '')",
+                [
+                    (
+                        created,
+                        "issued" if code == "issued" else "failed",
+                        batch.pk,
+                        pk,
+                        b,
+                        r,
+                        actor,
+                        context.source,
+                        code,
+                    )
+                    for pk, b, r, code in rows
+                ],
+            )
 
 
 # --- Reading a batch back ------------------------------------------------------------------------------
@@ -347,4 +426,10 @@ def batch_report(batch: IssuanceBatch, *, replayed: bool = False) -> IssuanceRep
     """Rebuild a batch's report from its log (two queries)."""
     from .selectors import batch_outcomes
 
-    return IssuanceReport(batch=batch, outcomes=batch_outcomes(batch=batch), replayed=replayed)
+    return IssuanceReport(
+        batch=batch,
+        outcomes=lambda: batch_outcomes(batch=batch),
+        issued_count=batch.issued_count,
+        failed_count=batch.failed_count,
+        replayed=replayed,
+    )

@@ -29,7 +29,7 @@ def _run_concurrently(work):
         try:
             barrier.wait(timeout=10)
             results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()

@@ -101,7 +101,9 @@ def test_badges_of_other_organizations_even_a_child_are_refused_without_naming_t
     report = _roster(world, world.alpha.admin, [world.beta.badge, world.alpha.child_badge], [world.alpha.student])
     assert [o.code for o in report.outcomes] == [Outcome.BADGE_OF_OTHER_ORGANIZATION] * 2
     assert world.beta.badge.name not in report.outcomes[0].message
-    assert report.outcomes[0].message == f"Badge #{world.beta.badge.pk} does not belong to the organization of this class."
+    assert (
+        report.outcomes[0].message == f"Badge #{world.beta.badge.pk} does not belong to the organization of this class."
+    )
     assert not IssuedBadge.objects.filter(recipient=world.alpha.student, badge=world.beta.badge).exists()
 
 
@@ -260,6 +262,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_pairs(world):
     _roster(world, admin, [_fresh_badge(world)], students[:1])  # caches the administrator's organizations
     small = _queries(lambda: _roster(world, admin, small_badges, students[:3]))
     big = _queries(lambda: _roster(world, admin, big_badges, students))
-    # savepoint, badges, students, batch, enrollments, insert, revoked, log, batch counts, release savepoint
-    assert small == big == 10
+    assert small == big
+    if connection.vendor == "postgresql":
+        # savepoint, badges, students, enrollments, batch, insert + log issued, log conflicts,
+        # batch counts, release savepoint
+        assert big == 9
     assert IssuedBadge.objects.filter(badge__in=big_badges).count() == 400
