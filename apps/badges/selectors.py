@@ -1,6 +1,6 @@
 """Reads for the badge pages."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from apps.accounts.models import User
 
@@ -21,3 +21,19 @@ def badge_list(*, user: User, search: str = "") -> QuerySet[Badge]:
     if search:
         badges = badges.filter(Q(name__icontains=search) | Q(description__icontains=search))
     return badges
+
+
+def badge_profile(*, badge: Badge) -> dict:
+    """The profile's figures and lists: recipients (newest first) and the achievements that award it."""
+    from apps.issued_badges.models import IssuedBadge
+
+    recipients = (
+        IssuedBadge.objects.filter(badge=badge)
+        .select_related("recipient__organization", "issued_by", "classroom", "achievement")
+        .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at", "-pk")
+    )
+    return {
+        "recipients": recipients,
+        "achievements": list(badge.achievements.order_by("name")),
+        "active_count": IssuedBadge.objects.filter(badge=badge).active().count(),
+    }

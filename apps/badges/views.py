@@ -1,20 +1,73 @@
-"""Badge pages (administrators of the badge's organization)."""
+"""Badge pages: list, profile, create, edit (administrators of the badge's organization)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.organizations.models import Organization
 from apps.organizations.querysets import administered_organization_ids
 
-from .selectors import badge_list
+from .forms import BadgeCreateForm, BadgeForm
+from .models import Badge
+from .selectors import badge_list, badge_profile
+from .services import badge_create, badge_update
+
+
+def _administered_badge(request: HttpRequest, pk: int) -> Badge:
+    """The badge if the user administers its organization; 404 otherwise (never confirm it exists)."""
+    return get_object_or_404(Badge.objects.administered_by(request.user).select_related("organization"), pk=pk)
+
+
+def _require_administrator(request: HttpRequest) -> None:
+    if not administered_organization_ids(request.user):
+        raise PermissionDenied("Only organization administrators manage badges.")
 
 
 @login_required
 def badge_list_view(request: HttpRequest) -> HttpResponse:
-    if not administered_organization_ids(request.user):
-        raise PermissionDenied("Only organization administrators manage badges.")
+    _require_administrator(request)
     search = request.GET.get("q", "").strip()
     page = Paginator(badge_list(user=request.user, search=search), 24).get_page(request.GET.get("page"))
     return render(request, "badges/badge_list.html", {"page": page, "search": search})
+
+
+@login_required
+def badge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    badge = _administered_badge(request, pk)
+    profile = badge_profile(badge=badge)
+    page = Paginator(profile.pop("recipients"), 50).get_page(request.GET.get("page"))
+    return render(request, "badges/badge_detail.html", {"badge": badge, "page": page, **profile})
+
+
+@login_required
+def badge_create_view(request: HttpRequest) -> HttpResponse:
+    _require_administrator(request)
+    organizations = Organization.objects.administered_by(request.user)
+    form = BadgeCreateForm(request.POST or None, request.FILES or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        badge = badge_create(
+            organization=data.pop("organization"),
+            actor=request.user,
+            **{k: v for k, v in data.items() if v is not None},
+        )
+        messages.success(request, f"Badge “{badge.name}” created.")
+        return redirect("badges:detail", pk=badge.pk)
+    return render(request, "badges/badge_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def badge_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    badge = _administered_badge(request, pk)
+    form = BadgeForm(request.POST or None, request.FILES or None, instance=badge)
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        if "image" in changed and changed["image"] is False:  # "Clear" ticked
+            changed["image"] = ""
+        badge_update(badge=badge, **changed)
+        messages.success(request, f"Badge “{badge.name}” saved.")
+        return redirect("badges:detail", pk=badge.pk)
+    return render(request, "badges/badge_form.html", {"form": form, "badge": badge, "creating": False})

@@ -1,10 +1,12 @@
 """Reads for the class pages."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from apps.accounts.models import User
+from apps.badges.models import Badge
 
-from .models import Classroom
+from .models import Classroom, Enrollment
+from .scope import IssuerScope
 
 
 def classroom_list(*, user: User, search: str = "") -> QuerySet[Classroom]:
@@ -25,3 +27,46 @@ def classroom_list(*, user: User, search: str = "") -> QuerySet[Classroom]:
             Q(title__icontains=search) | Q(course__title__icontains=search) | Q(course__code__icontains=search)
         )
     return classrooms
+
+
+def roster(*, classroom: Classroom, search: str = "") -> QuerySet[Enrollment]:
+    """Enrolled students with their organization and the badges of the class's organization they hold.
+
+    Two queries per page whatever its size: the enrollments and the badges held.
+    """
+    from apps.issued_badges.models import IssuedBadge
+
+    held = (
+        IssuedBadge.objects.filter(badge__organization=classroom.organization_id)
+        .select_related("badge")
+        .order_by(F("revoked_at").asc(nulls_first=True), "badge__name")
+    )
+    enrollments = (
+        Enrollment.objects.filter(classroom=classroom)
+        .select_related("student__organization")
+        .prefetch_related(Prefetch("student__issued_badges", queryset=held, to_attr="class_badges"))
+        .order_by("student__last_name", "student__first_name", "student__username")
+    )
+    if search:
+        enrollments = enrollments.filter(
+            Q(student__username__icontains=search)
+            | Q(student__first_name__icontains=search)
+            | Q(student__last_name__icontains=search)
+            | Q(student__email__icontains=search)
+        )
+    return enrollments
+
+
+def issuable_students(*, classroom: Classroom, scope: IssuerScope) -> QuerySet[User]:
+    """The enrolled students the issuer may reach (rule 3): Choose Student(s) lists exactly these."""
+    students = User.objects.filter(enrollments__classroom=classroom).select_related("organization")
+    if not scope.permitted:
+        return students.none()
+    if scope.student_organization_id is not None:
+        students = students.filter(organization_id=scope.student_organization_id)
+    return students.order_by("last_name", "first_name", "username")
+
+
+def manual_badges_for(*, classroom: Classroom) -> QuerySet[Badge]:
+    """Badges a class can issue by hand: active, Enable Manual Issuance on, of the class's organization."""
+    return Badge.objects.for_organization(classroom.organization).manually_issuable().order_by("name")

@@ -1,12 +1,23 @@
-"""Class pages."""
+"""Class pages: the class list, the Roster with its Choose Badge dialog, and the Issue Badges page."""
 
+import uuid
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
-from .selectors import classroom_list
+from apps.issued_badges.models import IssuanceBatch, IssuedBadge, Source
+from apps.issued_badges.services import badges_issue, batch_report
+from apps.issued_badges.views import render_choose_badge_result
+
+from .access import issuer_classroom
+from .forms import IssueBadgesForm, IssueOneBadgeForm
+from .selectors import classroom_list, issuable_students, manual_badges_for, roster
 
 
 @login_required
@@ -14,3 +25,137 @@ def classroom_list_view(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     page = Paginator(classroom_list(user=request.user, search=search), 25).get_page(request.GET.get("page"))
     return render(request, "classes/classroom_list.html", {"page": page, "search": search, "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom, scope = issuer_classroom(request, pk)
+    search = request.GET.get("q", "").strip()
+    page = Paginator(roster(classroom=classroom, search=search), 100).get_page(request.GET.get("page"))
+    context = {"classroom": classroom, "scope": scope, "page": page, "search": search}
+    return render(request, "classes/roster.html", context)
+
+
+@login_required
+@require_GET
+def roster_row(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
+    """One roster row, re-rendered after a badge was issued from the Choose Badge dialog."""
+    classroom, scope = issuer_classroom(request, pk)
+    enrollment = roster(classroom=classroom).filter(student_id=student_pk).first()
+    if enrollment is None:
+        return HttpResponse(status=404)
+    return render(request, "classes/_roster_row.html", {"classroom": classroom, "scope": scope, "e": enrollment})
+
+
+@login_required
+@require_GET
+def choose_badge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Choose Badge dialog for one student of the roster."""
+    classroom, scope = issuer_classroom(request, pk)
+    student = issuable_students(classroom=classroom, scope=scope).filter(pk=request.GET.get("student") or 0).first()
+    if student is None:
+        return render(
+            request, "issued_badges/_choose_badge.html", {"error": "This student cannot receive badges here."}
+        )
+    badges = manual_badges_for(classroom=classroom)
+    held = list(IssuedBadge.objects.filter(recipient=student, badge__in=badges).values_list("badge_id", "revoked_at"))
+    return render(
+        request,
+        "issued_badges/_choose_badge.html",
+        {
+            "recipient": student,
+            "badges": badges,
+            "held_ids": {badge_id for badge_id, _ in held},
+            "revoked_ids": {badge_id for badge_id, revoked_at in held if revoked_at},
+            "issue_url": reverse("classes:roster_issue", args=[classroom.pk]),
+            "refresh_url": reverse("classes:roster_row", args=[classroom.pk, student.pk]),
+            "context_label": classroom.title,
+        },
+    )
+
+
+@login_required
+@require_POST
+def roster_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Select a Badge in the Choose Badge dialog: one badge to one student, through the door."""
+    classroom, _ = issuer_classroom(request, pk)
+    form = IssueOneBadgeForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("That request was not understood. Close the dialog and try again.", status=400)
+    report = badges_issue(
+        badge_ids=[form.cleaned_data["badge"]],
+        recipient_ids=[form.cleaned_data["student"]],
+        actor=request.user,
+        source=Source.ROSTER,
+        classroom=classroom,
+    )
+    back = reverse("classes:roster", args=[classroom.pk])
+    return render_choose_badge_result(request, report.outcomes[0], back_url=back)
+
+
+@login_required
+def issue_badges(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Issue Badges page: several badges × several students, then what succeeded and what failed."""
+    classroom, scope = issuer_classroom(request, pk)
+    form = IssueBadgesForm(request.POST or None, initial={"key": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        report = badges_issue(
+            badge_ids=form.cleaned_data["badges"],
+            recipient_ids=form.cleaned_data["students"],
+            actor=request.user,
+            source=Source.BATCH,
+            classroom=classroom,
+            key=f"{request.user.pk}:{form.cleaned_data['key']}",
+        )
+        again = "&again=1" if report.replayed else ""
+        return redirect(
+            f"{reverse('classes:issue_badges', args=[classroom.pk])}?batch={report.batch.uuid}{again}#results"
+        )
+
+    chosen_badges = chosen_students = []
+    if form.is_bound:  # show the lists again with the errors
+        ids = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+        chosen_badges = manual_badges_for(classroom=classroom).filter(pk__in=ids.get("badges") or [])
+        chosen_students = issuable_students(classroom=classroom, scope=scope).filter(pk__in=ids.get("students") or [])
+    report = None
+    if batch_id := request.GET.get("batch"):
+        batch = _batch_of(request, classroom, batch_id)
+        if batch is None:
+            messages.warning(request, "That issuance was not found.")
+        else:
+            report = batch_report(batch, replayed=bool(request.GET.get("again")))
+    context = {
+        "classroom": classroom,
+        "form": form,
+        "chosen_badges": chosen_badges,
+        "chosen_students": chosen_students,
+        "report": report,
+    }
+    return render(request, "classes/issue_badges.html", context)
+
+
+def _batch_of(request: HttpRequest, classroom, batch_id: str) -> IssuanceBatch | None:
+    try:
+        batch_uuid = uuid.UUID(batch_id)
+    except ValueError:
+        return None
+    batches = IssuanceBatch.objects.visible_to(request.user).select_related("created_by", "classroom")
+    return batches.filter(uuid=batch_uuid, classroom=classroom).first()
+
+
+@login_required
+@require_GET
+def choose_badges(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Choose Badges dialog of the Issue Badges page (multi-select)."""
+    classroom, _ = issuer_classroom(request, pk)
+    return render(request, "classes/_choose_badges.html", {"badges": manual_badges_for(classroom=classroom)})
+
+
+@login_required
+@require_GET
+def choose_students(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Choose Student(s) dialog: enrolled students within the issuer's scope (rule 3)."""
+    classroom, scope = issuer_classroom(request, pk)
+    students = issuable_students(classroom=classroom, scope=scope)
+    return render(request, "classes/_choose_students.html", {"students": students, "scope": scope})

@@ -48,3 +48,14 @@ def batch_outcomes(*, batch: IssuanceBatch) -> list[PairOutcome]:
         )
         for entry in entries
     ]
+
+
+def batch_failed_pairs(*, batch: IssuanceBatch) -> list[tuple[int, int]]:
+    """The (badge, student) pairs of a batch that failed and can be tried again (both still exist)."""
+    return list(
+        IssuanceLog.objects.filter(
+            batch=batch, action=IssuanceLog.Action.FAILED, badge__isnull=False, recipient__isnull=False
+        )
+        .order_by("pk")
+        .values_list("badge_id", "recipient_id")
+    )

@@ -59,10 +59,57 @@ class _Context:
         return "this organization"
 
 
+@dataclass(frozen=True)
+class _Pairs:
+    """The pairs of a request: every badge × every recipient, or an explicit list, without repeats."""
+
+    badge_ids: list[int]
+    recipient_ids: list[int]
+    listed: list[tuple[int, int]] | None = None  # None: the cross product
+
+    @classmethod
+    def cross(cls, badge_ids: list[int], recipient_ids: list[int]) -> _Pairs:
+        return cls(list(dict.fromkeys(badge_ids)), list(dict.fromkeys(recipient_ids)))
+
+    @classmethod
+    def explicit(cls, pairs: list[tuple[int, int]]) -> _Pairs:
+        listed = list(dict.fromkeys(pairs))
+        return cls(list(dict.fromkeys(b for b, _ in listed)), list(dict.fromkeys(r for _, r in listed)), listed)
+
+    def __iter__(self):
+        if self.listed is not None:
+            return iter(self.listed)
+        return ((b, r) for b in self.badge_ids for r in self.recipient_ids)
+
+    def __len__(self) -> int:
+        return len(self.listed) if self.listed is not None else len(self.badge_ids) * len(self.recipient_ids)
+
+    def split(self, badge_failures: dict[int, str], recipient_failures: dict[int, str]):
+        """(the pairs that pass every rule, {rejected pair: code}) — rules are per badge or per student."""
+        if self.listed is None:
+            rejected = {
+                (b, r): badge_failures.get(b) or recipient_failures[r]
+                for b in self.badge_ids
+                for r in (self.recipient_ids if b in badge_failures else recipient_failures)
+            }
+            valid = _Pairs(
+                [b for b in self.badge_ids if b not in badge_failures],
+                [r for r in self.recipient_ids if r not in recipient_failures],
+            )
+            return valid, rejected
+        rejected = {
+            (b, r): badge_failures.get(b) or recipient_failures[r]
+            for b, r in self.listed
+            if b in badge_failures or r in recipient_failures
+        }
+        return _Pairs.explicit([pair for pair in self.listed if pair not in rejected]), rejected
+
+
 def badges_issue(
     *,
-    badge_ids: Iterable[int],
-    recipient_ids: Iterable[int],
+    badge_ids: Iterable[int] = (),
+    recipient_ids: Iterable[int] = (),
+    pairs: Iterable[tuple[int, int]] | None = None,
     actor: User | None,
     source: str,
     classroom=None,
@@ -75,21 +122,24 @@ def badges_issue(
 ) -> IssuanceReport:
     """Issue every badge to every recipient the rules allow; report every pair.
 
-    ``key`` makes the call idempotent: a second call with the same key issues
+    The pairs are every badge × every recipient, or the explicit ``pairs`` given
+    (as Retry failed does). ``key`` makes the call idempotent: a second call with the same key issues
     nothing and returns the first call's report (``replayed=True``).
     ``issued_at`` optionally dates each recipient's badge (automatic issuance
     dates a badge when its requirements were first met); the default is now.
     """
     context = _context(source, actor, classroom, course_assignment, achievement, organization)
-    badge_ids = list(dict.fromkeys(int(pk) for pk in badge_ids))
-    recipient_ids = list(dict.fromkeys(int(pk) for pk in recipient_ids))
+    if pairs is not None:
+        requested = _Pairs.explicit([(int(b), int(r)) for b, r in pairs])
+    else:
+        requested = _Pairs.cross([int(pk) for pk in badge_ids], [int(pk) for pk in recipient_ids])
     if key:
         existing = IssuanceBatch.objects.filter(key=key).first()
         if existing is not None:
             return batch_report(existing, replayed=True)
     try:
         with transaction.atomic():
-            return _issue(context, badge_ids, recipient_ids, key, retry_of, issued_at)
+            return _issue(context, requested, key, retry_of, issued_at)
     except IntegrityError:
         # Only the batch key is unique among what we insert without ON CONFLICT:
         # a concurrent submission of the same form won. Show its result.
@@ -119,26 +169,23 @@ def _context(source, actor, classroom, course_assignment, achievement, organizat
     return _Context(source, actor, organization_id, classroom, course_assignment, achievement)
 
 
-def _issue(context: _Context, badge_ids, recipient_ids, key, retry_of, issued_at) -> IssuanceReport:
+def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> IssuanceReport:
     now = timezone.now()
     badges = Badge.objects.only("id", "name", "organization_id", "is_active", "manual_issuance_enabled").in_bulk(
-        badge_ids
+        requested.badge_ids
     )
     recipients = User.objects.only("id", "username", "first_name", "last_name", "organization_id").in_bulk(
-        recipient_ids
+        requested.recipient_ids
     )
     scope = issuer_scope(context.actor, context.classroom) if context.source in CLASS_SOURCES else None
     permitted = _actor_permitted(context, scope)
-    # Every rule is about the badge, the student or the actor, never the pair: the pairs
-    # that pass are exactly valid badges × valid students.
     badge_failures = {
         pk: code
-        for pk in badge_ids
+        for pk in requested.badge_ids
         if (code := Outcome.NOT_PERMITTED if not permitted else _badge_failure(context, badges.get(pk)))
     }
-    recipient_failures = _recipient_failures(context, scope, recipient_ids, recipients)
-    valid_badges = [pk for pk in badge_ids if pk not in badge_failures]
-    valid_recipients = [pk for pk in recipient_ids if pk not in recipient_failures]
+    recipient_failures = _recipient_failures(context, scope, requested.recipient_ids, recipients)
+    valid, rejected = requested.split(badge_failures, recipient_failures)
 
     batch = IssuanceBatch.objects.create(
         key=key or None,
@@ -151,16 +198,9 @@ def _issue(context: _Context, badge_ids, recipient_ids, key, retry_of, issued_at
         achievement=context.achievement,
         retry_of=retry_of,
     )
-    rejected = {
-        (b, r): badge_failures.get(b) or recipient_failures[r]
-        for b in badge_ids
-        for r in (recipient_ids if b in badge_failures else recipient_failures)
-    }
     writer = _PostgresWriter if connection.vendor == "postgresql" else _PortableWriter
-    inserted = writer.insert_issued(context, batch, valid_badges, valid_recipients, now, issued_at)
-    conflicts = {}
-    if len(inserted) < len(valid_badges) * len(valid_recipients):
-        conflicts = writer.log_conflicts(context, batch, valid_badges, valid_recipients, now)
+    inserted = writer.insert_issued(context, batch, valid, now, issued_at) if len(valid) else {}
+    conflicts = writer.log_conflicts(context, batch, valid, now) if len(inserted) < len(valid) else {}
     writer.log_rejected(context, batch, rejected, badges, recipients, now)
 
     batch.issued_count = len(inserted)
@@ -169,24 +209,20 @@ def _issue(context: _Context, badge_ids, recipient_ids, key, retry_of, issued_at
 
     def outcomes() -> list[PairOutcome]:
         result = []
-        for b in badge_ids:
-            badge = badges.get(b)
-            for r in recipient_ids:
-                recipient = recipients.get(r)
-                pair = (b, r)
-                code = Outcome.ISSUED if pair in inserted else rejected.get(pair) or conflicts[pair]
-                result.append(
-                    PairOutcome(
-                        badge_id=b,
-                        recipient_id=r,
-                        code=code,
-                        badge_name=badge.name if badge else None,
-                        student_name=recipient.display_name if recipient else None,
-                        student_username=recipient.username if recipient else None,
-                        issued_badge_id=inserted.get(pair),
-                        context=context.label,
-                    )
+        for pair in requested:
+            badge, recipient = badges.get(pair[0]), recipients.get(pair[1])
+            result.append(
+                PairOutcome(
+                    badge_id=pair[0],
+                    recipient_id=pair[1],
+                    code=Outcome.ISSUED if pair in inserted else rejected.get(pair) or conflicts[pair],
+                    badge_name=badge.name if badge else None,
+                    student_name=recipient.display_name if recipient else None,
+                    student_username=recipient.username if recipient else None,
+                    issued_badge_id=inserted.get(pair),
+                    context=context.label,
                 )
+            )
         return result
 
     return IssuanceReport(
@@ -263,24 +299,42 @@ def _shared(context: _Context, batch) -> list:
     ]
 
 
+def _candidates_sql(pairs: _Pairs) -> tuple[str, list]:
+    """A SELECT of (badge_id, recipient_id) for the pairs: a cross join of two id arrays, or two zipped arrays."""
+    if pairs.listed is None:
+        return (
+            "SELECT b.id AS badge_id, r.id AS recipient_id "
+            "FROM unnest(%s::bigint[]) AS b(id) CROSS JOIN unnest(%s::bigint[]) AS r(id)",
+            [pairs.badge_ids, pairs.recipient_ids],
+        )
+    return (
+        "SELECT badge_id, recipient_id FROM unnest(%s::bigint[], %s::bigint[]) AS p(badge_id, recipient_id)",
+        [[b for b, _ in pairs.listed], [r for _, r in pairs.listed]],
+    )
+
+
 class _PostgresWriter:
     @staticmethod
-    def insert_issued(context, batch, badge_ids, recipient_ids, now, issued_at) -> dict[tuple[int, int], int]:
-        """Insert valid badges × valid recipients, skipping pairs that exist, and log each one inserted."""
-        if not badge_ids or not recipient_ids:
-            return {}
-        dates = [issued_at.get(r, now) for r in recipient_ids] if issued_at else None
-        recipients_sql = (
-            "unnest(%s::bigint[], %s::timestamptz[]) AS r(id, issued_at)" if dates else "unnest(%s::bigint[]) AS r(id)"
-        )
+    def insert_issued(context, batch, pairs: _Pairs, now, issued_at) -> dict[tuple[int, int], int]:
+        """Insert the pairs, skipping those that exist, and log each one inserted — one statement."""
+        candidates, params = _candidates_sql(pairs)
+        date_sql, dates_join = "%s::timestamptz", ""
+        if issued_at:  # each recipient's own date, else now
+            date_sql = "COALESCE(d.issued_at, %s)"
+            dates_join = (
+                "LEFT JOIN unnest(%s::bigint[], %s::timestamptz[]) AS d(rid, issued_at) ON d.rid = c.recipient_id"
+            )
+            dated = [r for r in pairs.recipient_ids if r in issued_at]
+            params += [dated, [issued_at[r] for r in dated]]
+        actor_id = context.actor.pk if context.actor else None
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 WITH inserted AS (
                     INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS})
-                    SELECT gen_random_uuid(), b.id, r.id, {"r.issued_at" if dates else "%s::timestamptz"},
+                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, {date_sql},
                            %s, %s, %s, %s, %s, %s, ''
-                    FROM unnest(%s::bigint[]) AS b(id) CROSS JOIN {recipients_sql}
+                    FROM ({candidates}) AS c {dates_join}
                     ON CONFLICT (badge_id, recipient_id) DO NOTHING
                     RETURNING id, badge_id, recipient_id
                 ), logged AS (
@@ -289,37 +343,27 @@ class _PostgresWriter:
                 )
                 SELECT id, badge_id, recipient_id FROM inserted
                 """,  # noqa: S608 - tables and columns are ours; values are parameters
-                [
-                    *([] if dates else [now]),
-                    *_shared(context, batch),
-                    badge_ids,
-                    recipient_ids,
-                    *([dates] if dates else []),
-                    now,
-                    batch.pk,
-                    context.actor.pk if context.actor else None,
-                    context.source,
-                ],
+                [now, *_shared(context, batch), *params, now, batch.pk, actor_id, context.source],
             )
             return {(b, r): pk for pk, b, r in cursor.fetchall()}
 
     @staticmethod
-    def log_conflicts(context, batch, badge_ids, recipient_ids, now) -> dict[tuple[int, int], str]:
+    def log_conflicts(context, batch, pairs: _Pairs, now) -> dict[tuple[int, int], str]:
         """Log the valid pairs that already existed (earned before, or revoked); return their codes."""
+        candidates, params = _candidates_sql(pairs)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS})
                 SELECT %s, 'failed', %s, NULL, i.badge_id, i.recipient_id, %s, %s,
                        CASE WHEN i.revoked_at IS NULL THEN 'already_earned' ELSE 'revoked' END, ''
-                FROM {IssuedBadge._meta.db_table} AS i
-                WHERE i.badge_id = ANY(%s::bigint[]) AND i.recipient_id = ANY(%s::bigint[])
-                  AND i.batch_id IS DISTINCT FROM %s
+                FROM ({candidates}) AS c
+                JOIN {IssuedBadge._meta.db_table} AS i ON i.badge_id = c.badge_id AND i.recipient_id = c.recipient_id
+                WHERE i.batch_id IS DISTINCT FROM %s
                 RETURNING badge_id, recipient_id, reason_code
                 """,  # noqa: S608
-                [now, batch.pk, context.actor.pk if context.actor else None, context.source, badge_ids,
-                 recipient_ids, batch.pk],
-            )  # fmt: skip
+                [now, batch.pk, context.actor.pk if context.actor else None, context.source, *params, batch.pk],
+            )
             return {(b, r): code for b, r, code in cursor.fetchall()}
 
     @staticmethod
@@ -349,14 +393,13 @@ class _PortableWriter:
     """The same writes for SQLite (the embedded default), in chunks."""
 
     @staticmethod
-    def insert_issued(context, batch, badge_ids, recipient_ids, now, issued_at) -> dict[tuple[int, int], int]:
-        ops, shared = connection.ops, _shared(context, batch)
-        pairs = [(b, r) for b in badge_ids for r in recipient_ids]
+    def insert_issued(context, batch, pairs: _Pairs, now, issued_at) -> dict[tuple[int, int], int]:
+        ops, shared, listed = connection.ops, _shared(context, batch), list(pairs)
         inserted: dict[tuple[int, int], int] = {}
         with connection.cursor() as cursor:
-            for start in range(0, len(pairs), 500):
+            for start in range(0, len(listed), 500):
                 params: list = []
-                for b, r in pairs[start : start + 500]:
+                for b, r in listed[start : start + 500]:
                     date = issued_at.get(r, now) if issued_at else now
                     params += [uuid.uuid4().hex, b, r, ops.adapt_datetimefield_value(date), *shared]
                 values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')"] * (len(params) // 10))
@@ -370,17 +413,17 @@ class _PortableWriter:
         return inserted
 
     @staticmethod
-    def log_conflicts(context, batch, badge_ids, recipient_ids, now) -> dict[tuple[int, int], str]:
-        wanted = set(recipient_ids)
+    def log_conflicts(context, batch, pairs: _Pairs, now) -> dict[tuple[int, int], str]:
+        wanted = set(pairs)
         rows = (
-            IssuedBadge.objects.filter(badge_id__in=badge_ids, recipient_id__in=recipient_ids)
+            IssuedBadge.objects.filter(badge_id__in=pairs.badge_ids, recipient_id__in=pairs.recipient_ids)
             .exclude(batch=batch)
             .values_list("badge_id", "recipient_id", "revoked_at")
         )
         conflicts = {
             (b, r): Outcome.ALREADY_EARNED if revoked_at is None else Outcome.REVOKED
             for b, r, revoked_at in rows
-            if r in wanted
+            if (b, r) in wanted
         }
         _PortableWriter._log(context, batch, now, [(None, b, r, code) for (b, r), code in conflicts.items()])
         return conflicts
