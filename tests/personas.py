@@ -96,3 +96,26 @@ def world(db):
         platform_admin=UserFactory(username="root", is_superuser=True, is_staff=True, organization=None),
         outsider=UserFactory(username="outsider", organization=None),
     )
+
+
+@pytest.fixture
+def demo_world(transactional_db):
+    """The seed_demo world, for browser tests that click through it as its users."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """sign_in(page, username): sign in through the login form with the demo password."""
+
+    def _sign_in(page, username: str, password: str = "demo-pass-123"):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("navigation", name="Main navigation").wait_for()
+        return page
+
+    return _sign_in

@@ -25,14 +25,16 @@ class BadgeForm(forms.ModelForm):
 
     def __init__(self, *args, organization: Organization | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.organization = organization or getattr(self.instance, "organization", None)
+        self.badge_organization = organization or getattr(self.instance, "organization", None)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        if self.organization is not None:
-            clash = Badge.objects.filter(organization=self.organization, name__iexact=name).exclude(pk=self.instance.pk)
+        if self.badge_organization is not None:
+            clash = Badge.objects.filter(organization=self.badge_organization, name__iexact=name).exclude(
+                pk=self.instance.pk
+            )
             if clash.exists():
-                raise forms.ValidationError(f"{self.organization} already has a badge named “{name}”.")
+                raise forms.ValidationError(f"{self.badge_organization} already has a badge named “{name}”.")
         return name
 
 
@@ -52,8 +54,8 @@ class BadgeCreateForm(BadgeForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.organization = cleaned.get("organization")
-        if self.organization and cleaned.get("name"):
+        self.badge_organization = cleaned.get("organization")
+        if self.badge_organization and cleaned.get("name"):
             try:
                 cleaned["name"] = BadgeForm.clean_name(self)
             except forms.ValidationError as error:
