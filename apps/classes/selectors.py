@@ -39,6 +39,7 @@ def roster(*, classroom: Classroom, search: str = "") -> QuerySet[Enrollment]:
     held = (
         IssuedBadge.objects.filter(badge__organization=classroom.organization_id)
         .select_related("badge")
+        .only("recipient_id", "revoked_at", "badge__name")
         .order_by(F("revoked_at").asc(nulls_first=True), "badge__name")
     )
     enrollments = (

@@ -32,9 +32,17 @@ def classroom_list_view(request: HttpRequest) -> HttpResponse:
 def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
     classroom, scope = issuer_classroom(request, pk)
     search = request.GET.get("q", "").strip()
-    page = Paginator(roster(classroom=classroom, search=search), 100).get_page(request.GET.get("page"))
-    context = {"classroom": classroom, "scope": scope, "page": page, "search": search}
+    page = Paginator(roster(classroom=classroom, search=search), 50).get_page(request.GET.get("page"))
+    context = {"classroom": classroom, "scope": scope, "page": page, "search": search, **_roster_urls(classroom)}
     return render(request, "classes/roster.html", context)
+
+
+def _roster_urls(classroom) -> dict[str, str]:
+    """URLs every roster row uses, reversed once per page rather than once per row."""
+    return {
+        "roster_url": reverse("classes:roster", args=[classroom.pk]),
+        "choose_badge_url": reverse("classes:choose_badge", args=[classroom.pk]),
+    }
 
 
 @login_required
@@ -45,7 +53,8 @@ def roster_row(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
     enrollment = roster(classroom=classroom).filter(student_id=student_pk).first()
     if enrollment is None:
         return HttpResponse(status=404)
-    return render(request, "classes/_roster_row.html", {"classroom": classroom, "scope": scope, "e": enrollment})
+    context = {"classroom": classroom, "scope": scope, "e": enrollment, **_roster_urls(classroom)}
+    return render(request, "classes/_roster_row.html", context)
 
 
 @login_required

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from apps.accounts.models import Membership
+from django.db.models import Exists
+
+from apps.accounts.models import Membership, User
 from apps.organizations.querysets import administered_organization_ids
 
 
@@ -37,10 +39,9 @@ def roles_of(user) -> Roles:
     from apps.classes.models import ClassInstructor
 
     is_admin = bool(administered_organization_ids(user))
-    is_instructor = (
-        ClassInstructor.objects.filter(instructor=user).exists()
-        or Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).exists()
-    )
+    teaches = ClassInstructor.objects.filter(instructor=user)
+    instructor_role = Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR)
+    is_instructor = User.objects.filter(pk=user.pk).filter(Exists(teaches) | Exists(instructor_role)).exists()
     user._roles = Roles(
         is_platform_admin=user.is_superuser,
         is_admin=is_admin or user.is_superuser,

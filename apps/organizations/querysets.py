@@ -27,7 +27,7 @@ def descendant_ids(root_ids: Iterable[int]) -> set[int]:
     if not found:
         return found
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Organization.objects.values_list("pk", "parent_id"):
+    for pk, parent_id in Organization.objects.order_by().values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
     stack = list(found)
     while stack:
@@ -46,6 +46,8 @@ def administered_organization_ids(user: User) -> set[int]:
     cached = getattr(user, "_administered_organization_ids", None)
     if cached is not None:
         return cached
+    from django.contrib.auth.models import Permission
+
     from apps.accounts.models import Membership
 
     from .models import Organization
@@ -54,13 +56,15 @@ def administered_organization_ids(user: User) -> set[int]:
         ids: set[int] = set()
     elif user.is_superuser:
         ids = set(Organization.objects.values_list("pk", flat=True))
-    elif user.has_perm(ISSUE_BADGE_PERMISSION):
-        roots = Membership.objects.filter(user=user, role=Membership.Role.ADMINISTRATOR).values_list(
-            "organization_id", flat=True
-        )
-        ids = descendant_ids(roots)
     else:
-        ids = set()
+        # One query: administrator memberships, kept only while the permission is granted
+        # to the user directly or through a group.
+        app_label, codename = ISSUE_BADGE_PERMISSION.split(".")
+        granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename).filter(
+            models.Q(user=user) | models.Q(group__user=user)
+        )
+        roots = Membership.objects.filter(user=user, role=Membership.Role.ADMINISTRATOR).filter(models.Exists(granted))
+        ids = descendant_ids(list(roots.order_by().values_list("organization_id", flat=True)))
     user._administered_organization_ids = ids
     return ids
 

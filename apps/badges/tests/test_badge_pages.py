@@ -114,9 +114,9 @@ def test_profile_runs_the_same_number_of_queries_with_few_and_many_recipients(wo
     badge = world.alpha.badge
     client.force_login(world.alpha.admin)
     url = reverse("badges:detail", args=[badge.pk])
-    # session, user, permissions x2, administrator memberships, organization tree, badge, achievements,
-    # active count, recipients count, recipients page, navigation roles x2, user's home organization
-    expected = 14
+    # session, user (with organization), administered organizations, organization tree, badge,
+    # achievements, active count, recipients count, recipients page, navigation roles
+    expected = 10
     with django_assert_num_queries(expected):
         client.get(url)
     for _ in range(60):

@@ -123,8 +123,8 @@ def test_choose_students_runs_the_same_number_of_queries_with_5_and_500(world, c
     url = _url(world, "classes:choose_students")
     for _ in range(3):
         EnrollmentFactory(classroom=world.alpha.classroom, student=make_student(world.alpha.org))
-    # session, user, classroom, permissions x2, class instructor check, students
-    expected = 7
+    # session, user, classroom, administered organizations (none), class instructor check, students
+    expected = 6
     with django_assert_num_queries(expected):
         assert len(client.get(url, **HTMX).context["students"]) == 5
     for _ in range(495):

@@ -49,10 +49,9 @@ def test_administrator_home_shows_their_organizations_figures_only(world, client
 
 def test_home_runs_the_same_number_of_queries_with_few_and_many_classes(world, client, django_assert_num_queries):
     client.force_login(world.alpha.admin)
-    # session, user, permissions (user's, groups'), administrator memberships, organization tree,
-    # instructor checks (classes taught, instructor role), my badge count, 4 admin figures,
-    # user's home organization (menu), memberships list, classes
-    expected = 16
+    # session, user (with organization), administered organizations, organization tree, instructor
+    # check, my badge count, 4 admin figures, memberships list, classes
+    expected = 12
     with django_assert_num_queries(expected):
         client.get(reverse("home"))
     for _ in range(20):
