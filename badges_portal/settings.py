@@ -148,6 +148,9 @@ STORAGES = {
     },
 }
 
+# The Issue Badges form posts one field per chosen student (up to 5,000).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -146,3 +146,42 @@ def test_choose_students_of_an_organization_instructor_and_of_a_contract_instruc
     assert all("Northwind Academy" in item for item in lists["nw-instructor"])
     assert len(lists["contractor"]) == 25
     assert sum("Contoso Learning" in item for item in lists["contractor"]) == 5
+
+
+def test_the_choose_students_dialog_edits_the_review_list_and_keeps_focus(demo_world, sign_in, page: Page):
+    sign_in(page, "nw-admin")
+    _open_roster(page)
+    page.get_by_role("toolbar", name="Quick launch").get_by_role("link", name="Issue Badges").click()
+    page.get_by_role("button", name="Add Students").click()
+    dialog = page.get_by_role("dialog", name="Choose Student(s)")
+    search = dialog.get_by_label("Search students")
+    expect(search).to_be_focused()
+    search.fill("cl-student")
+    dialog.get_by_role("checkbox", name="Select all").check()
+    expect(dialog.get_by_text("5 selected")).to_be_visible()
+    dialog.get_by_role("button", name="OK").click()
+    chosen = page.get_by_role("list", name="Students to receive the badges")
+    expect(chosen.get_by_role("listitem")).to_have_count(5)
+
+    page.get_by_role("button", name="Add Students").click()
+    expect(dialog.get_by_text("5 selected")).to_be_visible()  # what is chosen opens ticked
+    dialog.get_by_role("listitem").filter(has_text="cl-student02").get_by_role("checkbox").uncheck()
+    dialog.get_by_role("button", name="OK").click()
+    expect(chosen.get_by_role("listitem")).to_have_count(4)
+    expect(chosen).not_to_contain_text("cl-student02")
+
+
+def test_the_keyboard_stays_in_place_around_the_choose_badge_dialog(demo_world, sign_in, page: Page):
+    sign_in(page, "nw-instructor")
+    _open_roster(page)
+    _row(page, "nw-student06").get_by_role("button", name="Issue a Badge").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Choose Badge")
+    expect(dialog.get_by_label("Search badges")).to_be_focused()
+    dialog.get_by_role("listitem").filter(has_text="Cloud Explorer").get_by_role(
+        "button", name="Select a Badge"
+    ).focus()
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("button", name="Successfully Issued Badge")).to_be_focused()
+    expect(dialog).to_be_hidden(timeout=5000)
+    expect(_row(page, "nw-student06").get_by_role("button", name="Issue a Badge")).to_be_focused()

@@ -8,6 +8,6 @@ app_name = "badges"
 urlpatterns = [
     path("", views.badge_list_view, name="list"),
     path("new/", views.badge_create_view, name="create"),
-    path("<int:pk>/", views.badge_detail, name="detail"),
-    path("<int:pk>/edit/", views.badge_edit, name="edit"),
+    path("<id:pk>/", views.badge_detail, name="detail"),
+    path("<id:pk>/edit/", views.badge_edit, name="edit"),
 ]

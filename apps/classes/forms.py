@@ -2,6 +2,8 @@
 
 from django import forms
 
+from apps.core.converters import MAX_ID
+
 
 class IdListField(forms.Field):
     """A list of positive integer ids from repeated inputs (``?badges=1&badges=2``)."""
@@ -21,7 +23,7 @@ class IdListField(forms.Field):
                 number = int(item)
             except (TypeError, ValueError):
                 raise forms.ValidationError(f"“{item}” is not a valid {self.noun} id.", code="invalid") from None
-            if number <= 0:
+            if not 0 < number <= MAX_ID:
                 raise forms.ValidationError(f"“{item}” is not a valid {self.noun} id.", code="invalid")
             ids.append(number)
         ids = list(dict.fromkeys(ids))
@@ -33,7 +35,11 @@ class IdListField(forms.Field):
 class IssueBadgesForm(forms.Form):
     """The Issue Badges page: several badges × several students."""
 
-    key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    key = forms.CharField(
+        max_length=40,
+        widget=forms.HiddenInput,
+        error_messages={"required": "This form has expired: reload the page and choose again."},
+    )
     badges = IdListField(max_items=100, noun="badge", error_messages={"required": "Add at least one badge."})
     students = IdListField(max_items=5000, noun="student", error_messages={"required": "Add at least one student."})
 
@@ -41,5 +47,11 @@ class IssueBadgesForm(forms.Form):
 class IssueOneBadgeForm(forms.Form):
     """Choose Badge: one badge to one student."""
 
-    badge = forms.IntegerField(min_value=1)
-    student = forms.IntegerField(min_value=1)
+    badge = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    student = forms.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class StudentChoiceForm(forms.Form):
+    """Which student the Choose Badge dialog is for (?student=…)."""
+
+    student = forms.IntegerField(min_value=1, max_value=MAX_ID)

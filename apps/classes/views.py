@@ -16,7 +16,7 @@ from apps.issued_badges.services import badges_issue, batch_report
 from apps.issued_badges.views import render_choose_badge_result
 
 from .access import issuer_classroom
-from .forms import IssueBadgesForm, IssueOneBadgeForm
+from .forms import IssueBadgesForm, IssueOneBadgeForm, StudentChoiceForm
 from .selectors import classroom_list, issuable_students, manual_badges_for, roster
 
 
@@ -62,7 +62,9 @@ def roster_row(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
 def choose_badge(request: HttpRequest, pk: int) -> HttpResponse:
     """The Choose Badge dialog for one student of the roster."""
     classroom, scope = issuer_classroom(request, pk)
-    student = issuable_students(classroom=classroom, scope=scope).filter(pk=request.GET.get("student") or 0).first()
+    choice = StudentChoiceForm(request.GET)
+    students = issuable_students(classroom=classroom, scope=scope)
+    student = students.filter(pk=choice.cleaned_data["student"]).first() if choice.is_valid() else None
     if student is None:
         return render(
             request, "issued_badges/_choose_badge.html", {"error": "This student cannot receive badges here."}
@@ -90,8 +92,12 @@ def roster_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """Select a Badge in the Choose Badge dialog: one badge to one student, through the door."""
     classroom, _ = issuer_classroom(request, pk)
     form = IssueOneBadgeForm(request.POST)
+    back = reverse("classes:roster", args=[classroom.pk])
     if not form.is_valid():
-        return HttpResponse("That request was not understood. Close the dialog and try again.", status=400)
+        if not request.htmx:
+            messages.error(request, "That request was not understood: choose the student and the badge again.")
+            return redirect(back)
+        return render(request, "issued_badges/_choose_badge_invalid.html", status=400)
     report = badges_issue(
         badge_ids=[form.cleaned_data["badge"]],
         recipient_ids=[form.cleaned_data["student"]],
@@ -99,7 +105,6 @@ def roster_issue(request: HttpRequest, pk: int) -> HttpResponse:
         source=Source.ROSTER,
         classroom=classroom,
     )
-    back = reverse("classes:roster", args=[classroom.pk])
     return render_choose_badge_result(request, report.outcomes[0], back_url=back)
 
 

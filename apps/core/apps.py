@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "apps.core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from . import converters  # noqa: F401 - registers <id:…> before any URLconf loads

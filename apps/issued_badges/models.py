@@ -4,6 +4,9 @@ Only ``apps.issued_badges.services`` creates or changes these rows.
 """
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +22,24 @@ class Source(models.TextChoices):
     USERNAMES = "usernames", "Username list"
     API = "api", "API"
     ACHIEVEMENT = "achievement", "Achievement"
+
+
+_WRITES_ALLOWED: ContextVar[bool] = ContextVar("issued_badge_writes_allowed", default=False)
+
+
+@contextmanager
+def issued_badge_writes() -> Iterator[None]:
+    """Opened only by apps.issued_badges.services (and test factories): the ORM refuses writes otherwise."""
+    token = _WRITES_ALLOWED.set(True)
+    try:
+        yield
+    finally:
+        _WRITES_ALLOWED.reset(token)
+
+
+def _check_writes_allowed() -> None:
+    if not _WRITES_ALLOWED.get():
+        raise PermissionError("IssuedBadge rows are written only through apps.issued_badges.services.")
 
 
 class Outcome(models.TextChoices):
@@ -126,6 +147,23 @@ class IssuedBadgeQuerySet(OrganizationScopedQuerySet):
     def revoked(self):
         return self.filter(revoked_at__isnull=False)
 
+    # Writes through the ORM are refused outside the services (see issued_badge_writes).
+    def update(self, **kwargs):
+        _check_writes_allowed()
+        return super().update(**kwargs)
+
+    def delete(self):
+        _check_writes_allowed()
+        return super().delete()
+
+    def bulk_create(self, *args, **kwargs):
+        _check_writes_allowed()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        _check_writes_allowed()
+        return super().bulk_update(*args, **kwargs)
+
 
 class IssuedBadge(models.Model):
     Source = Source
@@ -178,6 +216,14 @@ class IssuedBadge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.badge} → {self.recipient}"
+
+    def save(self, *args, **kwargs):
+        _check_writes_allowed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _check_writes_allowed()
+        return super().delete(*args, **kwargs)
 
     @property
     def is_revoked(self) -> bool:

@@ -28,18 +28,22 @@ _SENTENCES = {
     Outcome.RECIPIENT_NOT_FOUND: "{student} does not exist.",
 }
 
-# Codes whose badge may belong to someone the actor cannot see: never show its name.
+# Codes whose badge or student may belong to another organization: never show their names
+# (a tampered id must not reveal what it points at).
 _HIDE_BADGE_NAME = {Outcome.BADGE_OF_OTHER_ORGANIZATION, Outcome.BADGE_NOT_FOUND}
+_HIDE_STUDENT_NAME = {Outcome.NOT_ENROLLED, Outcome.RECIPIENT_NOT_FOUND}
 
 
 def describe(code: str, *, badge_name: str | None, badge_id: int | None, student_name: str | None,
              student_id: int | None, context: str = "this class") -> str:  # fmt: skip
     """The human sentence for an outcome code."""
-    if code in _HIDE_BADGE_NAME or not badge_name:
-        badge = f"Badge #{badge_id}" if badge_id else "The badge"
+    badge = (
+        badge_name if badge_name and code not in _HIDE_BADGE_NAME else f"Badge #{badge_id}" if badge_id else "The badge"
+    )
+    if student_name and code not in _HIDE_STUDENT_NAME:
+        student = student_name
     else:
-        badge = badge_name
-    student = student_name or (f"Student #{student_id}" if student_id else "The student")
+        student = f"Student #{student_id}" if student_id else "The student"
     return _SENTENCES[Outcome(code)].format(badge=badge, student=student, context=context)
 
 
@@ -55,6 +59,14 @@ class PairOutcome:
     student_username: str | None = None
     issued_badge_id: int | None = None
     context: str = "this class"
+    student_outside: bool = False  # not enrolled / not the assignment's student: never named
+
+    def __post_init__(self) -> None:
+        if self.code in _HIDE_BADGE_NAME:
+            object.__setattr__(self, "badge_name", None)
+        if self.code in _HIDE_STUDENT_NAME or self.student_outside:
+            object.__setattr__(self, "student_name", None)
+            object.__setattr__(self, "student_username", None)
 
     @property
     def ok(self) -> bool:
@@ -101,6 +113,14 @@ class IssuanceReport:
     @property
     def failed(self) -> list[PairOutcome]:
         return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def issued_not_shown(self) -> int:
+        return self.issued_count - len(self.issued)
+
+    @property
+    def failed_not_shown(self) -> int:
+        return self.failed_count - len(self.failed)
 
     def by_code(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -1,10 +1,12 @@
 """Reads for issued badges."""
 
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
 
 from apps.accounts.models import User
+from apps.assignments.models import CourseAssignment
+from apps.classes.models import Enrollment
 
-from .models import IssuanceBatch, IssuanceLog, IssuedBadge
+from .models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome
 from .outcomes import PairOutcome
 
 
@@ -17,11 +19,12 @@ def badges_held_by(*, recipient: User) -> QuerySet[IssuedBadge]:
     )
 
 
-def batch_outcomes(*, batch: IssuanceBatch) -> list[PairOutcome]:
-    """Every pair's outcome in a batch, in the order it was issued, from the issuance log (one query)."""
+def iter_batch_outcomes(*, batch: IssuanceBatch, action: str | None = None, limit: int | None = None):
+    """A batch's outcomes from the issuance log, in the order they were written, streamed in chunks."""
     context = "this class" if batch.classroom_id else "this course assignment" if batch.course_assignment_id else ""
+    actions = [action] if action else [IssuanceLog.Action.ISSUED, IssuanceLog.Action.FAILED]
     entries = (
-        IssuanceLog.objects.filter(batch=batch, action__in=[IssuanceLog.Action.ISSUED, IssuanceLog.Action.FAILED])
+        IssuanceLog.objects.filter(batch=batch, action__in=actions)
         .select_related("badge", "recipient")
         .only(
             "badge_id",
@@ -35,8 +38,19 @@ def batch_outcomes(*, batch: IssuanceBatch) -> list[PairOutcome]:
         )
         .order_by("pk")
     )
-    return [
-        PairOutcome(
+    # Students outside the batch's context (a tampered id) are never named, whatever the outcome.
+    if batch.classroom_id:
+        enrolled = Enrollment.objects.filter(classroom_id=batch.classroom_id, student=OuterRef("recipient_id"))
+        entries = entries.annotate(in_context=Exists(enrolled))
+    elif batch.course_assignment_id:
+        assigned = CourseAssignment.objects.filter(pk=batch.course_assignment_id, student=OuterRef("recipient_id"))
+        entries = entries.annotate(in_context=Exists(assigned))
+    else:
+        entries = entries.annotate(in_context=Value(True))
+    if limit is not None:
+        entries = entries[:limit]
+    for entry in entries.iterator(chunk_size=2000):
+        yield PairOutcome(
             badge_id=entry.badge_id,
             recipient_id=entry.recipient_id,
             code=entry.reason_code,
@@ -45,17 +59,45 @@ def batch_outcomes(*, batch: IssuanceBatch) -> list[PairOutcome]:
             student_username=entry.recipient.username if entry.recipient else None,
             issued_badge_id=entry.issued_badge_id,
             context=context or "this organization",
+            student_outside=not entry.in_context,
         )
-        for entry in entries
+
+
+def batch_outcomes(*, batch: IssuanceBatch, shown: int | None = None) -> list[PairOutcome]:
+    """A batch's outcomes: all of them, or the first ``shown`` issued and the first ``shown`` failed (two queries)."""
+    if shown is None:
+        return list(iter_batch_outcomes(batch=batch))
+    return [
+        *iter_batch_outcomes(batch=batch, action=IssuanceLog.Action.ISSUED, limit=shown),
+        *iter_batch_outcomes(batch=batch, action=IssuanceLog.Action.FAILED, limit=shown),
     ]
 
 
-def batch_failed_pairs(*, batch: IssuanceBatch) -> list[tuple[int, int]]:
-    """The (badge, student) pairs of a batch that failed and can be tried again (both still exist)."""
-    return list(
-        IssuanceLog.objects.filter(
-            batch=batch, action=IssuanceLog.Action.FAILED, badge__isnull=False, recipient__isnull=False
-        )
-        .order_by("pk")
-        .values_list("badge_id", "recipient_id")
+# Failures that an administrator can mend (switch manual issuance on, enroll the student…) before
+# retrying. Already earned, revoked and other organizations' or unknown ids never succeed later.
+RETRYABLE = [
+    Outcome.MANUAL_ISSUANCE_DISABLED,
+    Outcome.BADGE_INACTIVE,
+    Outcome.NOT_ENROLLED,
+    Outcome.OUTSIDE_INSTRUCTOR_SCOPE,
+    Outcome.NOT_PERMITTED,
+]
+
+
+def _retryable(batch: IssuanceBatch):
+    return IssuanceLog.objects.filter(
+        batch=batch,
+        action=IssuanceLog.Action.FAILED,
+        reason_code__in=RETRYABLE,
+        badge__isnull=False,
+        recipient__isnull=False,
     )
+
+
+def batch_failed_pairs(*, batch: IssuanceBatch) -> list[tuple[int, int]]:
+    """The (badge, student) pairs of a batch whose failure may be mended, for Retry failed."""
+    return list(_retryable(batch).order_by("pk").values_list("badge_id", "recipient_id"))
+
+
+def batch_retryable_count(*, batch: IssuanceBatch) -> int:
+    return _retryable(batch).count()

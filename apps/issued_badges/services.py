@@ -20,6 +20,7 @@ queries does not depend on the number of pairs (on PostgreSQL).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from apps.organizations.querysets import administered_organization_ids
 from .models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
 from .outcomes import IssuanceReport, PairOutcome
 
+OUTSIDE = {Outcome.NOT_ENROLLED, Outcome.RECIPIENT_NOT_FOUND}  # students the actor may not see named
 MANUAL_SOURCES = {Source.ROSTER, Source.BATCH, Source.ASSIGNMENT, Source.USERNAMES, Source.API}
 CLASS_SOURCES = {Source.ROSTER, Source.BATCH}
 
@@ -134,6 +136,7 @@ def badges_issue(
     else:
         requested = _Pairs.cross([int(pk) for pk in badge_ids], [int(pk) for pk in recipient_ids])
     if key:
+        key = hashlib.sha256(key.encode()).hexdigest()  # any length the caller likes fits the column
         existing = IssuanceBatch.objects.filter(key=key).first()
         if existing is not None:
             return batch_report(existing, replayed=True)
@@ -221,6 +224,7 @@ def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> Is
                     student_username=recipient.username if recipient else None,
                     issued_badge_id=inserted.get(pair),
                     context=context.label,
+                    student_outside=recipient_failures.get(pair[1]) in OUTSIDE,
                 )
             )
         return result
@@ -465,13 +469,13 @@ class _PortableWriter:
 # --- Reading a batch back ------------------------------------------------------------------------------
 
 
-def batch_report(batch: IssuanceBatch, *, replayed: bool = False) -> IssuanceReport:
-    """Rebuild a batch's report from its log (two queries)."""
+def batch_report(batch: IssuanceBatch, *, replayed: bool = False, shown: int | None = 500) -> IssuanceReport:
+    """A batch's report rebuilt from its log: the first ``shown`` issued and failed pairs, and the counts."""
     from .selectors import batch_outcomes
 
     return IssuanceReport(
         batch=batch,
-        outcomes=lambda: batch_outcomes(batch=batch),
+        outcomes=lambda: batch_outcomes(batch=batch, shown=shown),
         issued_count=batch.issued_count,
         failed_count=batch.failed_count,
         replayed=replayed,

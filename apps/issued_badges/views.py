@@ -6,13 +6,13 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import IssuanceBatch
 from .outcomes import PairOutcome
-from .selectors import badges_held_by, batch_failed_pairs, batch_outcomes
+from .selectors import badges_held_by, batch_failed_pairs, batch_retryable_count, iter_batch_outcomes
 from .services import badges_issue, batch_report
 
 
@@ -53,6 +53,7 @@ def batch_detail(request: HttpRequest, batch_uuid: uuid.UUID) -> HttpResponse:
         "batch": batch,
         "report": batch_report(batch),
         "retry_key": uuid.uuid4().hex,
+        "retryable": batch_retryable_count(batch=batch) if batch.failed_count else 0,
         "retries": batch.retries.order_by("created_at"),
     }
     return render(request, "issued_badges/batch_detail.html", context)
@@ -64,11 +65,12 @@ def batch_retry(request: HttpRequest, batch_uuid: uuid.UUID) -> HttpResponse:
     """Retry failed: submit the failed pairs again, as a new batch linked to this one."""
     batch = _visible_batch(request, batch_uuid)
     key = request.POST.get("key", "")
-    if not key or len(key) > 40:
-        raise Http404("No retry key.")
     pairs = batch_failed_pairs(batch=batch)
+    if not key or len(key) > 64:
+        messages.error(request, "This page has expired: reload it and press Retry failed again.")
+        return redirect("issued_badges:batch", batch_uuid=batch.uuid)
     if not pairs:
-        messages.info(request, "Nothing to retry: every pair of this batch was issued.")
+        messages.info(request, "Nothing to retry: the failures of this issuance cannot succeed by trying again.")
         return redirect("issued_badges:batch", batch_uuid=batch.uuid)
     report = badges_issue(
         pairs=pairs,
@@ -99,7 +101,7 @@ def batch_csv(request: HttpRequest, batch_uuid: uuid.UUID) -> StreamingHttpRespo
 
     def rows():
         yield writer.writerow(["student", "username", "badge", "outcome", "description", "issued_badge_id"])
-        for o in batch_outcomes(batch=batch):
+        for o in iter_batch_outcomes(batch=batch):
             yield writer.writerow(
                 [o.student_name or "", o.student_username or "", o.badge_name or "", o.code, o.message,
                  o.issued_badge_id or ""]

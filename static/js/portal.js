@@ -15,9 +15,26 @@
     const body = event.target.querySelector(".modal-body");
     if (body) body.innerHTML = loading;
   });
+  // Focus the dialog's search box once it is both shown and loaded (Bootstrap focuses the dialog itself
+  // when its opening transition ends, so both moments are handled).
+  const focusSearch = (modal) => {
+    const search = modal && modal.classList.contains("show") && modal.querySelector(".modal-body input[type=search]");
+    if (search) search.focus();
+  };
+  document.addEventListener("shown.bs.modal", (event) => focusSearch(event.target));
   document.addEventListener("htmx:afterSwap", (event) => {
-    const search = event.target.querySelector("input[type=search]");
-    if (search && event.target.classList.contains("modal-body")) search.focus();
+    if (!event.target.classList.contains("modal-body")) return;
+    const modal = event.target.closest(".modal");
+    focusSearch(modal);
+    syncPicker(modal);
+  });
+  // After Select a Badge, keep the keyboard where the answer is.
+  document.addEventListener("htmx:afterSettle", () => {
+    const target = document.querySelector("[data-focus-after-swap]");
+    if (target) {
+      target.removeAttribute("data-focus-after-swap");
+      target.focus();
+    }
   });
   document.addEventListener("htmx:responseError", (event) => {
     const target = event.detail.target;
@@ -42,22 +59,52 @@
     if (empty) empty.classList.toggle("d-none", shown > 0);
   });
 
-  // Select all: ticks every visible checkbox of the list.
+  // Select all: ticks every visible checkbox of the list. Every tick updates "N selected".
   document.addEventListener("change", (event) => {
     const all = event.target.closest("[data-select-all]");
-    if (!all) return;
-    document.querySelectorAll(`${all.dataset.selectAll} [data-filter-item]:not(.d-none) input[type=checkbox]`)
-      .forEach((box) => { box.checked = all.checked; });
+    if (all) {
+      document.querySelectorAll(`${all.dataset.selectAll} [data-filter-item]:not(.d-none) input[type=checkbox]`)
+        .forEach((box) => { box.checked = all.checked; });
+    }
+    const modal = event.target.closest(".modal");
+    if (modal) countSelected(modal);
   });
 
-  // Choose Badge: after "Successfully Issued Badge", close the dialog and refresh the roster row.
+  function countSelected(modal) {
+    const counter = modal.querySelector("[data-selected-count]");
+    if (!counter) return;
+    const n = modal.querySelectorAll(".choose-list input[type=checkbox]:checked").length;
+    counter.textContent = n ? `${n} selected` : "";
+  }
+
+  // A picker dialog opens with what is already in its review list ticked: the dialog edits the list.
+  function syncPicker(modal) {
+    const pick = modal && modal.querySelector("[data-pick]");
+    if (!pick) return;
+    const list = document.querySelector(pick.dataset.into);
+    modal.querySelectorAll(`input[name="pick-${pick.dataset.pick}"]`).forEach((box) => {
+      box.checked = Boolean(list.querySelector(`[data-id="${box.value}"]`));
+    });
+    countSelected(modal);
+  }
+
+  // Choose Badge: after "Successfully Issued Badge", close the dialog, refresh the roster row and put
+  // the keyboard back on that row's Issue a Badge button.
   document.addEventListener("badgeIssued", (event) => {
     const recipient = event.detail && event.detail.recipient;
+    const refresh = () => {
+      const row = document.querySelector(`[data-roster-row="${recipient}"]`);
+      if (!row || !row.dataset.refreshUrl) return;
+      htmx.ajax("GET", row.dataset.refreshUrl, { target: row, swap: "outerHTML" }).then(() => {
+        const button = document.querySelector(`[data-roster-row="${recipient}"] [aria-label="Issue a Badge"]`);
+        if (button) button.focus();
+      });
+    };
     window.setTimeout(() => {
       const modal = document.querySelector(".modal.show");
-      if (modal) bootstrap.Modal.getOrCreateInstance(modal).hide();
-      const row = document.querySelector(`[data-roster-row="${recipient}"]`);
-      if (row && row.dataset.refreshUrl) htmx.ajax("GET", row.dataset.refreshUrl, { target: row, swap: "outerHTML" });
+      if (!modal) return refresh();
+      modal.addEventListener("hidden.bs.modal", refresh, { once: true });
+      bootstrap.Modal.getOrCreateInstance(modal).hide();
     }, 1200);
   });
 
@@ -67,8 +114,13 @@
     if (pick) {
       const list = document.querySelector(pick.dataset.into);
       const dialog = pick.closest(".modal");
-      dialog.querySelectorAll(`input[name="pick-${pick.dataset.pick}"]:checked`).forEach((box) => {
-        if (list.querySelector(`[data-id="${box.value}"]`)) return;
+      dialog.querySelectorAll(`input[name="pick-${pick.dataset.pick}"]`).forEach((box) => {
+        const existing = list.querySelector(`[data-id="${box.value}"]`);
+        if (!box.checked) {
+          if (existing) existing.remove();
+          return;
+        }
+        if (existing) return;
         const item = document.getElementById("chosen-item").content.firstElementChild.cloneNode(true);
         item.dataset.id = box.value;
         const hidden = item.querySelector("input");
@@ -86,6 +138,7 @@
         list.appendChild(item);
       });
       updateChosen(list);
+      clearErrors(list);
       bootstrap.Modal.getOrCreateInstance(dialog).hide();
       return;
     }
@@ -96,6 +149,12 @@
       updateChosen(list);
     }
   });
+
+  // The errors of the last submit no longer apply once the lists change.
+  function clearErrors(list) {
+    const alert = list.closest("form").querySelector(".alert-danger");
+    if (alert) alert.remove();
+  }
 
   function updateChosen(list) {
     const count = list.querySelectorAll("li").length;

@@ -75,3 +75,14 @@ def test_the_csv_has_a_row_per_pair_with_its_outcome(world, client):
     assert rows[0] == ["student", "username", "badge", "outcome", "description", "issued_badge_id"]
     outcomes = {row[1]: row[3] for row in rows[1:]}
     assert outcomes == {world.alpha.student.username: "already_earned", world.beta.student.username: "issued"}
+
+
+def test_retry_is_offered_only_for_failures_that_may_succeed_later(world, client):
+    batch = _batch(world, world.alpha.admin, [world.alpha.badge, world.beta.badge], [world.alpha.student])
+    assert batch.failed_count == 2  # already earned, and another organization's badge
+    client.force_login(world.alpha.admin)
+    html = client.get(reverse("issued_badges:batch", args=[batch.uuid])).content.decode()
+    assert ">Retry failed<" not in html
+    response = client.post(reverse("issued_badges:batch_retry", args=[batch.uuid]), {"key": "r"}, follow=True)
+    assert "cannot succeed by trying again" in response.content.decode()
+    assert not IssuanceBatch.objects.filter(retry_of=batch).exists()

@@ -6,14 +6,15 @@ from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
 from apps.badges.tests.factories import BadgeFactory
-from apps.issued_badges.models import IssuanceLog, IssuedBadge
+from apps.issued_badges.models import IssuanceLog, IssuedBadge, issued_badge_writes
 
 pytestmark = pytest.mark.django_db
 
 
 def _issue(badge, recipient, **kwargs):
     kwargs.setdefault("source", IssuedBadge.Source.ROSTER)
-    return IssuedBadge.objects.create(badge=badge, recipient=recipient, issued_at=timezone.now(), **kwargs)
+    with issued_badge_writes():
+        return IssuedBadge.objects.create(badge=badge, recipient=recipient, issued_at=timezone.now(), **kwargs)
 
 
 def test_the_database_rejects_a_second_row_for_the_same_badge_and_recipient():
@@ -62,3 +63,23 @@ def test_the_issuance_log_is_append_only():
     with pytest.raises(TypeError):
         IssuanceLog.objects.all().delete()
     assert IssuanceLog.objects.get().reason == "x"
+
+
+def test_the_orm_refuses_to_write_issued_badges_outside_the_services():
+    badge, student = BadgeFactory(), UserFactory()
+    with pytest.raises(PermissionError):
+        IssuedBadge.objects.create(badge=badge, recipient=student, issued_at=timezone.now(), source="roster")
+    with pytest.raises(PermissionError):
+        badge.issued_badges.create(recipient=student, issued_at=timezone.now(), source="roster")
+    row = _issue(badge, student)
+    row.source = "api"
+    for write in (
+        row.save,
+        row.delete,
+        IssuedBadge.objects.all().delete,
+        lambda: IssuedBadge.objects.update(source="api"),
+    ):
+        with pytest.raises(PermissionError):
+            write()
+    row.refresh_from_db()
+    assert row.source == "roster" and IssuedBadge.objects.count() == 1
