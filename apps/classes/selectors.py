@@ -1,5 +1,7 @@
 """Reads for the class pages."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from apps.accounts.models import User
@@ -30,22 +32,18 @@ def classroom_list(*, user: User, search: str = "") -> QuerySet[Classroom]:
 
 
 def roster(*, classroom: Classroom, search: str = "") -> QuerySet[Enrollment]:
-    """Enrolled students with their organization and the badges of the class's organization they hold.
-
-    Two queries per page whatever its size: the enrollments and the badges held.
-    """
-    from apps.issued_badges.models import IssuedBadge
-
-    held = (
-        IssuedBadge.objects.filter(badge__organization=classroom.organization_id)
-        .select_related("badge")
-        .only("recipient_id", "revoked_at", "badge__name")
-        .order_by(F("revoked_at").asc(nulls_first=True), "badge__name")
-    )
+    """Enrolled students with their organization, by name. Paginate it, then ``with_badges_held``."""
     enrollments = (
         Enrollment.objects.filter(classroom=classroom)
         .select_related("student__organization")
-        .prefetch_related(Prefetch("student__issued_badges", queryset=held, to_attr="class_badges"))
+        .only(
+            "student__username",
+            "student__first_name",
+            "student__last_name",
+            "student__email",
+            "student__organization_id",
+            "student__organization__name",
+        )
         .order_by("student__last_name", "student__first_name", "student__username")
     )
     if search:
@@ -55,6 +53,34 @@ def roster(*, classroom: Classroom, search: str = "") -> QuerySet[Enrollment]:
             | Q(student__last_name__icontains=search)
             | Q(student__email__icontains=search)
         )
+    return enrollments
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBadge:
+    name: str
+    is_revoked: bool
+
+
+def with_badges_held(enrollments, *, classroom: Classroom) -> list[Enrollment]:
+    """Attach to each enrollment the badges of the class's organization its student holds (one query).
+
+    Plain tuples, not model instances: a page of 50 students holding a few badges each
+    renders in a few milliseconds.
+    """
+    from apps.issued_badges.models import IssuedBadge
+
+    enrollments = list(enrollments)
+    held: dict[int, list[HeldBadge]] = {e.student_id: [] for e in enrollments}
+    rows = (
+        IssuedBadge.objects.filter(badge__organization=classroom.organization_id, recipient_id__in=held)
+        .order_by(F("revoked_at").asc(nulls_first=True), "badge__name")
+        .values_list("recipient_id", "badge__name", "revoked_at")
+    )
+    for recipient_id, name, revoked_at in rows:
+        held[recipient_id].append(HeldBadge(name, revoked_at is not None))
+    for enrollment in enrollments:
+        enrollment.badges_held = held[enrollment.student_id]
     return enrollments
 
 

@@ -17,7 +17,7 @@ from apps.issued_badges.views import render_choose_badge_result
 
 from .access import issuer_classroom
 from .forms import IssueBadgesForm, IssueOneBadgeForm, StudentChoiceForm
-from .selectors import classroom_list, issuable_students, manual_badges_for, roster
+from .selectors import classroom_list, issuable_students, manual_badges_for, roster, with_badges_held
 
 
 @login_required
@@ -33,6 +33,7 @@ def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
     classroom, scope = issuer_classroom(request, pk)
     search = request.GET.get("q", "").strip()
     page = Paginator(roster(classroom=classroom, search=search), 50).get_page(request.GET.get("page"))
+    page.object_list = with_badges_held(page.object_list, classroom=classroom)
     context = {"classroom": classroom, "scope": scope, "page": page, "search": search, **_roster_urls(classroom)}
     return render(request, "classes/roster.html", context)
 
@@ -50,9 +51,10 @@ def _roster_urls(classroom) -> dict[str, str]:
 def roster_row(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
     """One roster row, re-rendered after a badge was issued from the Choose Badge dialog."""
     classroom, scope = issuer_classroom(request, pk)
-    enrollment = roster(classroom=classroom).filter(student_id=student_pk).first()
-    if enrollment is None:
+    enrollments = with_badges_held(roster(classroom=classroom).filter(student_id=student_pk), classroom=classroom)
+    if not enrollments:
         return HttpResponse(status=404)
+    enrollment = enrollments[0]
     context = {"classroom": classroom, "scope": scope, "e": enrollment, **_roster_urls(classroom)}
     return render(request, "classes/_roster_row.html", context)
 
