@@ -1,6 +1,6 @@
 """Issued badges — once per (badge, recipient), enforced by the database — and their audit log.
 
-Only ``apps.issued_badges.services`` creates or changes these rows.
+Only ``apps.issued_badges.services`` (a package) creates or changes these rows.
 """
 
 import uuid
