@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("apps.issued_badges.urls")),
     path("classes/", include("apps.classes.urls")),
     path("badges/", include("apps.badges.urls")),
+    path("assignments/", include("apps.assignments.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

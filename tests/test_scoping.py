@@ -98,5 +98,7 @@ def test_users_visible_to_an_administrator_never_include_another_organizations(w
         world.alpha.student.pk,
         world.alpha.child_student.pk,
         world.alpha.instructor.pk,
+        world.beta.student.pk,  # enrolled in Alpha's class
     }
     assert visible == alpha_people
+    assert world.beta.admin.pk not in visible and world.beta.child_student.pk not in visible

@@ -9,7 +9,7 @@ from apps.organizations.querysets import OrganizationScopedQuerySet, administere
 
 class UserQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Users of administered organizations, students of the user's classes, and the user."""
+        """Users of administered organizations, students of their classes and of the user's classes, the user."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -22,6 +22,7 @@ class UserQuerySet(models.QuerySet):
             | Q(organization__in=admin_ids)
             | Q(pk__in=Membership.objects.filter(organization__in=admin_ids).values("user_id"))
             | Q(pk__in=Enrollment.objects.filter(classroom__instructor_links__instructor=user).values("student_id"))
+            | Q(pk__in=Enrollment.objects.filter(classroom__organization__in=admin_ids).values("student_id"))
         )
 
 

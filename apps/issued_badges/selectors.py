@@ -6,6 +6,7 @@ from apps.accounts.models import User
 from apps.assignments.models import CourseAssignment
 from apps.classes.models import Enrollment
 
+from .filters import IssuedBadgeFilter
 from .models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome
 from .outcomes import PairOutcome
 
@@ -14,7 +15,7 @@ def badges_held_by(*, recipient: User) -> QuerySet[IssuedBadge]:
     """A person's badges: active ones first, newest first; revoked ones after them (the page marks them)."""
     return (
         IssuedBadge.objects.filter(recipient=recipient)
-        .select_related("badge__organization", "issued_by", "classroom", "achievement")
+        .select_related("badge__organization", "issued_by", "classroom", "course_assignment__course", "achievement")
         .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at")
     )
 
@@ -101,3 +102,38 @@ def batch_failed_pairs(*, batch: IssuanceBatch) -> list[tuple[int, int]]:
 
 def batch_retryable_count(*, batch: IssuanceBatch) -> int:
     return _retryable(batch).count()
+
+
+def issued_badge_search(*, request) -> IssuedBadgeFilter:
+    """Find Issued Badges: what the viewer may see, filtered and sorted; page it from ``.qs``."""
+    base = (
+        IssuedBadge.objects.visible_to(request.user)
+        .select_related(
+            "badge__organization",
+            "recipient",
+            "issued_by",
+            "classroom",
+            "course_assignment__course",
+            "achievement",
+            "batch",
+        )
+        .order_by("-issued_at", "-pk")
+    )
+    return IssuedBadgeFilter(request.GET or None, queryset=base, request=request)
+
+
+def issued_badge_history(*, issued_badge: IssuedBadge) -> QuerySet[IssuanceLog]:
+    """Issued, revoked, reinstated: every log entry of one issued badge, oldest first."""
+    return IssuanceLog.objects.filter(issued_badge=issued_badge).select_related("actor", "batch").order_by("pk")
+
+
+def badges_shown_to(*, viewer: User, person: User) -> QuerySet[IssuedBadge]:
+    """A person's badges as ``viewer`` may see them (everything, when it is their own page)."""
+    badges = badges_held_by(recipient=person)
+    return badges if viewer.pk == person.pk else badges.filter(pk__in=IssuedBadge.objects.visible_to(viewer))
+
+
+def achievements_earned(*, person: User):
+    from apps.achievements.models import EarnedAchievement
+
+    return EarnedAchievement.objects.filter(user=person).select_related("achievement__badge").order_by("-earned_at")

@@ -1,4 +1,5 @@
-"""Pages about issued badges: My Badges, an issuance batch (the outcome ledger), the Choose Badge result."""
+"""Pages about issued badges: Find Issued Badges, an issued badge, revoke and reinstate, a student's
+Achievements/Badges page, an issuance batch (the outcome ledger), the Choose Badge result."""
 
 import csv
 import json
@@ -6,23 +7,189 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from .models import IssuanceBatch
+from apps.accounts.models import User
+from apps.classes.models import Classroom
+from apps.core.roles import roles_of
+from apps.organizations.querysets import administered_organization_ids
+
+from .forms import ReinstateForm, RevokeForm
+from .models import IssuanceBatch, IssuedBadge
 from .outcomes import PairOutcome
-from .selectors import badges_held_by, batch_failed_pairs, batch_retryable_count, iter_batch_outcomes
-from .services import badges_issue, batch_report
+from .selectors import (
+    achievements_earned,
+    badges_shown_to,
+    batch_failed_pairs,
+    batch_retryable_count,
+    issued_badge_history,
+    issued_badge_search,
+    iter_batch_outcomes,
+)
+from .services import badges_issue, batch_report, issued_badges_reinstate, issued_badges_revoke
+
+
+def _person_page(request: HttpRequest, person) -> HttpResponse:
+    issued = list(badges_shown_to(viewer=request.user, person=person))
+    context = {
+        "person": person,
+        "own_page": person.pk == request.user.pk,
+        "issued": issued,
+        "active_count": sum(not i.is_revoked for i in issued),
+        "achievements": achievements_earned(person=person),
+        "revocable_orgs": administered_organization_ids(request.user),
+    }
+    return render(request, "issued_badges/user_badges.html", context)
 
 
 @login_required
+@require_GET
 def my_badges(request: HttpRequest) -> HttpResponse:
-    issued = list(badges_held_by(recipient=request.user))
+    """The student's own Achievements/Badges page."""
+    return _person_page(request, request.user)
+
+
+@login_required
+@require_GET
+def user_badges(request: HttpRequest, pk: int) -> HttpResponse:
+    """A student's Achievements/Badges page, for their administrators and instructors."""
+    person = get_object_or_404(User.objects.visible_to(request.user).select_related("organization"), pk=pk)
+    if person.pk != request.user.pk and not (
+        administered_organization_ids(request.user) or Classroom.objects.taught_by(request.user).exists()
+    ):
+        raise Http404("No person found.")
+    return _person_page(request, person)
+
+
+@login_required
+@require_GET
+def find_issued_badges(request: HttpRequest) -> HttpResponse:
+    """Find Issued Badges: filters, a sortable paginated table with the total, Export CSV."""
+    roles = roles_of(request.user)
+    if not (roles.is_admin or roles.is_instructor):
+        raise PermissionDenied("Find Issued Badges is for administrators and instructors.")
+    search = issued_badge_search(request=request)
+    page = Paginator(search.qs, 50).get_page(request.GET.get("page"))
+    context = {
+        "filter": search,
+        "page": page,
+        "can_revoke": roles.is_admin,
+        "revocable_orgs": administered_organization_ids(request.user),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "issued_badges/find.html", context)
+
+
+@login_required
+@require_GET
+def export_issued_badges(request: HttpRequest) -> StreamingHttpResponse:
+    """Export CSV of the whole filtered set, streamed in chunks (100,000 rows never sit in memory)."""
+    roles = roles_of(request.user)
+    if not (roles.is_admin or roles.is_instructor):
+        raise PermissionDenied("Find Issued Badges is for administrators and instructors.")
+    rows = issued_badge_search(request=request).qs.values_list(
+        "uuid", "recipient__username", "recipient__first_name", "recipient__last_name", "recipient__email",
+        "badge__name", "badge__organization__name", "issued_at", "source", "classroom__title",
+        "course_assignment_id", "achievement__name", "issued_by__username", "revoked_at", "revocation_reason",
+    )  # fmt: skip
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(
+            ["id", "username", "first_name", "last_name", "email", "badge", "organization", "issued_at", "source",
+             "class", "course_assignment", "achievement", "issued_by", "status", "revoked_at", "revocation_reason"]
+        )  # fmt: skip
+        for row in rows.iterator(chunk_size=2000):
+            *head, revoked_at, reason = row
+            head[7] = head[7].isoformat()
+            yield writer.writerow(
+                [*head, "revoked" if revoked_at else "active", revoked_at.isoformat() if revoked_at else "", reason]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="issued-badges-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def issued_badge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One issued badge: everything about it and its history from the issuance log."""
+    issued = get_object_or_404(
+        IssuedBadge.objects.visible_to(request.user).select_related(
+            "badge__organization",
+            "recipient__organization",
+            "issued_by",
+            "classroom",
+            "course_assignment__course",
+            "achievement",
+            "batch",
+            "revoked_by",
+        ),
+        pk=pk,
+    )
+    context = {
+        "issued": issued,
+        "history": issued_badge_history(issued_badge=issued),
+        "can_revoke": issued.badge.organization_id in administered_organization_ids(request.user),
+    }
+    return render(request, "issued_badges/issued_badge_detail.html", context)
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest) -> HttpResponse:
+    """Revoke Badge — one or several (bulk from Find Issued Badges), with a required reason."""
+    form = RevokeForm(request.POST)
+    default = reverse("issued_badges:find")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_back(request, default))
+    results = issued_badges_revoke(ids=form.cleaned_data["ids"], actor=request.user, reason=form.cleaned_data["reason"])
+    return _report_revocations(request, results, default)
+
+
+@login_required
+@require_POST
+def reinstate(request: HttpRequest) -> HttpResponse:
+    """Reinstate: undo a revocation (administrators of the badge's organization)."""
+    form = ReinstateForm(request.POST)
+    default = reverse("issued_badges:find")
+    if not form.is_valid():
+        messages.error(request, "Choose what to reinstate.")
+        return redirect(_back(request, default))
+    results = issued_badges_reinstate(
+        ids=form.cleaned_data["ids"], actor=request.user, reason=form.cleaned_data["reason"]
+    )
+    return _report_revocations(request, results, default)
+
+
+def _report_revocations(request: HttpRequest, results, default: str) -> HttpResponse:
+    if len(results) == 1:
+        (messages.success if results[0].ok else messages.error)(request, results[0].message)
+        return redirect(_back(request, default))
+    done = sum(r.ok for r in results)
+    (messages.success if done == len(results) else messages.warning)(
+        request, f"{done} of {len(results)} changed. Each row's outcome is listed below."
+    )
     return render(
-        request,
-        "issued_badges/my_badges.html",
-        {"issued": issued, "active_count": sum(not i.is_revoked for i in issued)},
+        request, "issued_badges/revocation_results.html", {"results": results, "back": _back(request, default)}
     )
 
 

@@ -12,8 +12,40 @@
   // Dialogs filled by htmx: show "Loading…" each time one opens, focus its search box once loaded.
   const loading = '<div class="text-center text-body-secondary py-4 dialog-loading"><span class="spinner-border spinner-border-sm me-2" aria-hidden="true"></span>Loading…</div>';
   document.addEventListener("show.bs.modal", (event) => {
-    const body = event.target.querySelector(".modal-body");
+    const body = event.target.classList.contains("htmx-dialog") && event.target.querySelector(".modal-body");
     if (body) body.innerHTML = loading;
+  });
+
+  // Revoke Badge: the dialog learns which issued badges from the button that opened it (one, or the
+  // rows ticked on Find Issued Badges).
+  document.addEventListener("show.bs.modal", (event) => {
+    if (event.target.id !== "revoke-dialog" || !event.relatedTarget) return;
+    const trigger = event.relatedTarget;
+    let ids = [];
+    let label = trigger.dataset.revokeLabel;
+    if (trigger.hasAttribute("data-revoke-selected")) {
+      ids = [...document.querySelectorAll("#bulk-form input[name=ids]:checked")].map((box) => box.value);
+      label = `${ids.length} issued badge${ids.length === 1 ? "" : "s"}`;
+    } else {
+      ids = [trigger.dataset.revokeIds];
+    }
+    const holder = event.target.querySelector("[data-revoke-ids]");
+    holder.replaceChildren(...ids.map((id) => Object.assign(document.createElement("input"), { type: "hidden", name: "ids", value: id })));
+    event.target.querySelector("[data-revoke-label]").textContent = label;
+  });
+  document.addEventListener("shown.bs.modal", (event) => {
+    if (event.target.id === "revoke-dialog") event.target.querySelector("textarea").focus();
+  });
+
+  // Find Issued Badges: select rows, then Revoke selected.
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest("#bulk-form");
+    if (!form) return;
+    if (event.target.matches("[data-check-all]")) {
+      form.querySelectorAll("input[name=ids]").forEach((box) => { box.checked = event.target.checked; });
+    }
+    const button = document.getElementById("bulk-revoke");
+    if (button) button.disabled = !form.querySelector("input[name=ids]:checked");
   });
   // Focus the dialog's search box once it is both shown and loaded (Bootstrap focuses the dialog itself
   // when its opening transition ends, so both moments are handled).

@@ -23,8 +23,14 @@ def test_roles_are_worked_out_from_memberships_and_classes(world):
 
 
 def test_navigation_shows_each_role_only_its_pages(world, client):
-    assert _nav_labels(client, world.alpha.admin) == ["Classes", "Badges", "My Badges"]
-    assert _nav_labels(client, world.alpha.instructor) == ["Classes", "My Badges"]
+    assert _nav_labels(client, world.alpha.admin) == [
+        "Classes",
+        "Course Assignments",
+        "Badges",
+        "Find Issued Badges",
+        "My Badges",
+    ]
+    assert _nav_labels(client, world.alpha.instructor) == ["Classes", "Find Issued Badges", "My Badges"]
     assert _nav_labels(client, world.alpha.student) == ["My Badges"]
 
 

@@ -23,15 +23,18 @@ def test_it_lists_my_badges_and_marks_revoked_ones(world, client):
 
 def test_someone_without_badges_is_told_so(world, client):
     client.force_login(world.outsider)
-    assert "You hold no badges yet" in client.get(reverse("issued_badges:my_badges")).content.decode()
+    assert (
+        "No badges yet: they appear here as soon as they are issued to you"
+        in client.get(reverse("issued_badges:my_badges")).content.decode()
+    )
 
 
 def test_it_runs_the_same_number_of_queries_with_few_and_many_badges(world, client, django_assert_num_queries):
     student = world.alpha.student
     client.force_login(student)
-    # session, user (with organization), badges, navigation roles (administered organizations,
-    # instructor check)
-    expected = 5
+    # session, user (with organization), badges, achievements earned, navigation roles
+    # (administered organizations, instructor check)
+    expected = 6
     with django_assert_num_queries(expected):
         client.get(reverse("issued_badges:my_badges"))
     for _ in range(25):

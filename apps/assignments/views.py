@@ -1,0 +1,113 @@
+"""Course assignment pages: list, create, and the assignment with Issue a Badge in its quick access bar."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.badges.models import Badge
+from apps.classes.forms import IssueOneBadgeForm
+from apps.issued_badges.models import IssuedBadge, Source
+from apps.issued_badges.services import badges_issue
+from apps.issued_badges.views import render_choose_badge_result
+from apps.organizations.querysets import administered_organization_ids
+
+from .forms import AssignmentFilterForm, CourseAssignmentForm
+from .models import CourseAssignment
+from .selectors import assignment_list
+from .services import course_assignment_create
+
+
+def _require_administrator(request: HttpRequest) -> None:
+    if not administered_organization_ids(request.user):
+        raise PermissionDenied("Only organization administrators manage course assignments.")
+
+
+def _administered_assignment(request: HttpRequest, pk: int) -> CourseAssignment:
+    assignments = CourseAssignment.objects.administered_by(request.user).select_related(
+        "course", "student__organization", "organization", "created_by"
+    )
+    return get_object_or_404(assignments, pk=pk)
+
+
+@login_required
+@require_GET
+def assignment_list_view(request: HttpRequest) -> HttpResponse:
+    _require_administrator(request)
+    filters = AssignmentFilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    assignments = assignment_list(user=request.user, search=data.get("q", ""), status=data.get("status", ""))
+    page = Paginator(assignments, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assignments/assignment_list.html",
+        {"page": page, "filters": filters, "search": data.get("q", ""), "now": timezone.now()},
+    )
+
+
+@login_required
+def assignment_create(request: HttpRequest) -> HttpResponse:
+    _require_administrator(request)
+    form = CourseAssignmentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        assignment = course_assignment_create(actor=request.user, **form.cleaned_data)
+        messages.success(request, f"{assignment.course.title} assigned to {assignment.student.display_name}.")
+        return redirect("assignments:detail", pk=assignment.pk)
+    return render(request, "assignments/assignment_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _administered_assignment(request, pk)
+    return render(request, "assignments/assignment_detail.html", {"assignment": assignment, "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def choose_badge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose Badge for a course assignment: one badge, to the assignment's student."""
+    assignment = _administered_assignment(request, pk)
+    badges = Badge.objects.for_organization(assignment.organization).manually_issuable().order_by("name")
+    held = list(
+        IssuedBadge.objects.filter(recipient=assignment.student, badge__in=badges).values_list("badge_id", "revoked_at")
+    )
+    return render(
+        request,
+        "issued_badges/_choose_badge.html",
+        {
+            "recipient": assignment.student,
+            "badges": badges,
+            "held_ids": {badge_id for badge_id, _ in held},
+            "revoked_ids": {badge_id for badge_id, revoked_at in held if revoked_at},
+            "issue_url": reverse("assignments:issue", args=[assignment.pk]),
+            "context_label": "this course assignment",
+        },
+    )
+
+
+@login_required
+@require_POST
+def assignment_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Select a Badge: through the door, source ``assignment``, to the assignment's student."""
+    assignment = _administered_assignment(request, pk)
+    back = reverse("assignments:detail", args=[assignment.pk])
+    form = IssueOneBadgeForm(request.POST)
+    if not form.is_valid():
+        if not request.htmx:
+            messages.error(request, "That request was not understood: choose the badge again.")
+            return redirect(back)
+        return render(request, "issued_badges/_choose_badge_invalid.html", status=400)
+    report = badges_issue(
+        badge_ids=[form.cleaned_data["badge"]],
+        recipient_ids=[form.cleaned_data["student"]],
+        actor=request.user,
+        source=Source.ASSIGNMENT,
+        course_assignment=assignment,
+    )
+    return render_choose_badge_result(request, report.outcomes[0], back_url=back)

@@ -1,0 +1,131 @@
+"""Find Issued Badges: the filters, each dropdown limited to what the viewer may see."""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import Membership, User
+from apps.assignments.models import CourseAssignment
+from apps.badges.models import Badge
+from apps.classes.models import Classroom
+from apps.organizations.models import Organization
+from apps.organizations.querysets import administered_organization_ids
+
+from .models import IssuedBadge, Source
+
+
+def _badges(request):
+    return Badge.objects.visible_to(request.user).select_related("organization").order_by("name")
+
+
+def _organizations(request):
+    return Organization.objects.filter(pk__in=_badges(request).values("organization_id")).order_by("name")
+
+
+def _classrooms(request):
+    user = request.user
+    return Classroom.objects.filter(
+        Q(pk__in=Classroom.objects.administered_by(user)) | Q(pk__in=Classroom.objects.taught_by(user))
+    ).order_by("-starts_at")
+
+
+def _assignments(request):
+    return (
+        CourseAssignment.objects.administered_by(request.user)
+        .select_related("course", "student")
+        .order_by("-starts_at")
+    )
+
+
+def _issuers(request):
+    """People who may have issued what the viewer sees: administrators and instructors of their organizations."""
+    user = request.user
+    staff_roles = [Membership.Role.ADMINISTRATOR, Membership.Role.INSTRUCTOR]
+    teaching = Classroom.objects.filter(
+        Q(organization__in=administered_organization_ids(user)) | Q(instructor_links__instructor=user)
+    )
+    return User.objects.filter(
+        Q(pk=user.pk)
+        | Q(
+            pk__in=Membership.objects.filter(
+                organization__in=administered_organization_ids(user), role__in=staff_roles
+            ).values("user_id")
+        )
+        | Q(pk__in=teaching.values("instructor_links__instructor"))
+    ).order_by("last_name", "first_name", "username")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class IssuedBadgeFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("issued_from"), cleaned.get("issued_to")
+        if start and end and start > end:
+            self.add_error("issued_to", "“Issued to” must be on or after “Issued from”.")
+        return cleaned
+
+
+class IssuedBadgeFilter(django_filters.FilterSet):
+    student = django_filters.CharFilter(label="Student", method="filter_student", max_length=100)
+    badge = django_filters.ModelChoiceFilter(queryset=_badges, empty_label="Any badge")
+    organization = django_filters.ModelChoiceFilter(
+        queryset=_organizations, field_name="badge__organization", empty_label="Any organization"
+    )
+    classroom = django_filters.ModelChoiceFilter(queryset=_classrooms, label="Class", empty_label="Any class")
+    course_assignment = django_filters.ModelChoiceFilter(
+        queryset=_assignments, label="Course assignment", empty_label="Any course assignment"
+    )
+    source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
+    issued_by = django_filters.ModelChoiceFilter(queryset=_issuers, label="Issued by", empty_label="Anyone")
+    issued_from = django_filters.DateFilter(label="Issued from", method="filter_from", widget=DateInput)
+    issued_to = django_filters.DateFilter(label="Issued to", method="filter_to", widget=DateInput)
+    status = django_filters.ChoiceFilter(
+        choices=[("active", "Active"), ("revoked", "Revoked")], method="filter_status", empty_label="Any status"
+    )
+    sort = django_filters.OrderingFilter(
+        fields=(
+            ("recipient__last_name", "student"),
+            ("badge__name", "badge"),
+            ("badge__organization__name", "organization"),
+            ("issued_at", "issued"),
+            ("source", "source"),
+            ("issued_by__last_name", "issued_by"),
+            ("revoked_at", "status"),
+        ),
+        label="Sort by",
+    )
+
+    class Meta:
+        model = IssuedBadge
+        fields = []
+        form = IssuedBadgeFilterForm
+
+    def filter_student(self, queryset, name, value):
+        """Every word typed matches the student's username, first or last name or e-mail ("ava ngu")."""
+        for word in value.split()[:5]:
+            queryset = queryset.filter(
+                Q(recipient__username__icontains=word)
+                | Q(recipient__first_name__icontains=word)
+                | Q(recipient__last_name__icontains=word)
+                | Q(recipient__email__icontains=word)
+            )
+        return queryset
+
+    @staticmethod
+    def _day_start(day):
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(issued_at__gte=self._day_start(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(issued_at__lt=self._day_start(value + timedelta(days=1)))
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(revoked_at__isnull=value == "active")
