@@ -75,7 +75,7 @@ class IssuedBadgeFilter(django_filters.FilterSet):
     student = django_filters.CharFilter(label="Student", method="filter_student", max_length=100)
     badge = django_filters.ModelChoiceFilter(queryset=_badges, empty_label="Any badge")
     organization = django_filters.ModelChoiceFilter(
-        queryset=_organizations, field_name="badge__organization", empty_label="Any organization"
+        queryset=_organizations, field_name="badge__organization", label="Organization", empty_label="Any organization"
     )
     classroom = django_filters.ModelChoiceFilter(queryset=_classrooms, label="Class", empty_label="Any class")
     course_assignment = django_filters.ModelChoiceFilter(
@@ -86,7 +86,10 @@ class IssuedBadgeFilter(django_filters.FilterSet):
     issued_from = django_filters.DateFilter(label="Issued from", method="filter_from", widget=DateInput)
     issued_to = django_filters.DateFilter(label="Issued to", method="filter_to", widget=DateInput)
     status = django_filters.ChoiceFilter(
-        choices=[("active", "Active"), ("revoked", "Revoked")], method="filter_status", empty_label="Any status"
+        choices=[("active", "Active"), ("revoked", "Revoked")],
+        method="filter_status",
+        label="Status",
+        empty_label="Any status",
     )
     sort = django_filters.OrderingFilter(
         fields=(

@@ -115,7 +115,6 @@ def issued_badge_search(*, request) -> IssuedBadgeFilter:
             "classroom",
             "course_assignment__course",
             "achievement",
-            "batch",
         )
         .order_by("-issued_at", "-pk")
     )
