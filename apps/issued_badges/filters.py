@@ -63,6 +63,13 @@ class DateInput(forms.DateInput):
 
 
 class IssuedBadgeFilterForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
+        self.fields["student"].widget.attrs["placeholder"] = "Name, username or e-mail"
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("issued_from"), cleaned.get("issued_to")

@@ -44,6 +44,8 @@ def describe(code: str, *, badge_name: str | None, badge_id: int | None, student
         student = student_name
     else:
         student = f"Student #{student_id}" if student_id else "The student"
+    if code == Outcome.NOT_ENROLLED and context == "this course assignment":
+        return f"{student} is not the student of this course assignment."
     return _SENTENCES[Outcome(code)].format(badge=badge, student=student, context=context)
 
 

@@ -15,7 +15,9 @@ def badges_held_by(*, recipient: User) -> QuerySet[IssuedBadge]:
     """A person's badges: active ones first, newest first; revoked ones after them (the page marks them)."""
     return (
         IssuedBadge.objects.filter(recipient=recipient)
-        .select_related("badge__organization", "issued_by", "classroom", "course_assignment__course", "achievement")
+        .select_related(
+            "badge__organization", "recipient", "issued_by", "classroom", "course_assignment__course", "achievement"
+        )
         .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at")
     )
 

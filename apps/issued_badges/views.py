@@ -76,7 +76,9 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
     if not (roles.is_admin or roles.is_instructor):
         raise PermissionDenied("Find Issued Badges is for administrators and instructors.")
     search = issued_badge_search(request=request)
-    page = Paginator(search.qs, 50).get_page(request.GET.get("page"))
+    # Invalid filters show their errors and no rows, rather than silently ignoring what was typed.
+    rows = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     context = {
         "filter": search,
         "page": page,
@@ -94,7 +96,9 @@ def export_issued_badges(request: HttpRequest) -> StreamingHttpResponse:
     roles = roles_of(request.user)
     if not (roles.is_admin or roles.is_instructor):
         raise PermissionDenied("Find Issued Badges is for administrators and instructors.")
-    rows = issued_badge_search(request=request).qs.values_list(
+    search = issued_badge_search(request=request)
+    found = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
+    rows = found.values_list(
         "uuid", "recipient__username", "recipient__first_name", "recipient__last_name", "recipient__email",
         "badge__name", "badge__organization__name", "issued_at", "source", "classroom__title",
         "course_assignment_id", "achievement__name", "issued_by__username", "revoked_at", "revocation_reason",

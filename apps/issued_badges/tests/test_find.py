@@ -1,0 +1,198 @@
+"""Find Issued Badges: each filter, dropdowns scoped to the viewer, sorting, errors, CSV, constant queries."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.tests.factories import make_student
+from apps.badges.tests.factories import BadgeFactory
+from apps.issued_badges.models import IssuedBadge, Source
+from apps.issued_badges.services import badges_issue
+from apps.issued_badges.tests.factories import IssuedBadgeFactory
+
+URL = "/issued-badges/"
+
+
+def _pks(response) -> set[int]:
+    return {item.pk for item in response.context["page"].object_list}
+
+
+@pytest.fixture
+def issued(world):
+    """Alpha's badges issued by hand (roster), by the evaluator and from the assignment, at known dates."""
+    alpha = world.alpha
+    roster = badges_issue(
+        badge_ids=[BadgeFactory(organization=alpha.org, name="Roster Badge").pk],
+        recipient_ids=[alpha.student.pk, world.beta.student.pk],
+        actor=alpha.instructor,
+        source=Source.ROSTER,
+        classroom=alpha.classroom,
+    )
+    assignment = badges_issue(
+        badge_ids=[BadgeFactory(organization=alpha.org, name="Assignment Badge").pk],
+        recipient_ids=[alpha.student.pk],
+        actor=alpha.admin,
+        source=Source.ASSIGNMENT,
+        course_assignment=alpha.assignment,
+    )
+    old = IssuedBadgeFactory(
+        badge=BadgeFactory(organization=alpha.org, name="Old Badge"),
+        recipient=alpha.student,
+        issued_at=timezone.now() - timedelta(days=400),
+        source=Source.ACHIEVEMENT,
+        achievement=alpha.achievement,
+        revoked_at=timezone.now(),
+        revocation_reason="Expired",
+    )
+    rows = IssuedBadge.objects.filter(batch__in=[roster.batch, assignment.batch])
+    return {
+        "roster": set(rows.filter(source="roster").values_list("pk", flat=True)),
+        "assignment": set(rows.filter(source="assignment").values_list("pk", flat=True)),
+        "old": old,
+    }
+
+
+def test_an_administrator_sees_their_organizations_badges_only(world, client, issued):
+    client.force_login(world.alpha.admin)
+    visible = _pks(client.get(URL))
+    assert visible == {
+        world.alpha.issued.pk,
+        world.alpha.child_issued.pk,
+        *issued["roster"],
+        *issued["assignment"],
+        issued["old"].pk,
+    }
+    assert world.beta.issued.pk not in visible
+    assert client.get(URL).context["page"].paginator.count == 5  # beta.student is outside the instructor's scope
+
+
+def test_an_instructor_sees_what_they_issued_and_what_their_students_hold(world, client, issued):
+    client.force_login(world.alpha.instructor)
+    visible = _pks(client.get(URL))
+    # Their students are alpha.student and beta.student: everything those two hold, and their own issues.
+    expected = set(
+        IssuedBadge.objects.filter(recipient__in=[world.alpha.student, world.beta.student]).values_list("pk", flat=True)
+    )
+    assert visible == expected | issued["roster"]
+    assert world.alpha.child_issued.pk not in visible
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"student": "alpha-stu"}, "alpha_student"),
+        ({"student": "ALPHA-student@example"}, "alpha_student"),
+        ({"source": "assignment"}, "assignment"),
+        ({"source": "roster"}, "roster_alpha"),
+        ({"status": "revoked"}, "old"),
+        ({"issued_to": "2000-01-01"}, "none"),
+    ],
+)
+def test_each_filter_narrows_the_list(world, client, issued, params, expected):
+    client.force_login(world.alpha.admin)
+    alpha_student = set(IssuedBadge.objects.filter(recipient=world.alpha.student).values_list("pk", flat=True))
+    roster_alpha = issued["roster"] | {world.alpha.issued.pk, world.alpha.child_issued.pk}
+    wanted = {
+        "alpha_student": alpha_student,
+        "assignment": issued["assignment"],
+        "roster_alpha": roster_alpha,
+        "old": {issued["old"].pk},
+        "none": set(),
+    }[expected]
+    assert _pks(client.get(URL, params)) == wanted
+
+
+def test_student_names_match_word_by_word(world, client, issued):
+    student = world.alpha.student
+    client.force_login(world.alpha.admin)
+    both = f"{student.first_name[:3]} {student.last_name[:3]}"
+    assert _pks(client.get(URL, {"student": both})) == set(
+        IssuedBadge.objects.filter(recipient=student).values_list("pk", flat=True)
+    )
+
+
+def test_badge_organization_class_assignment_issuer_and_dates(world, client, issued):
+    client.force_login(world.alpha.admin)
+    assert _pks(client.get(URL, {"badge": world.alpha.badge.pk})) == {world.alpha.issued.pk}
+    assert _pks(client.get(URL, {"organization": world.alpha.child.pk})) == {world.alpha.child_issued.pk}
+    assert _pks(client.get(URL, {"classroom": world.alpha.classroom.pk})) == issued["roster"]
+    assert _pks(client.get(URL, {"course_assignment": world.alpha.assignment.pk})) == issued["assignment"]
+    assert _pks(client.get(URL, {"issued_by": world.alpha.instructor.pk})) == issued["roster"]
+    long_ago = (timezone.now() - timedelta(days=400)).date().isoformat()
+    assert _pks(client.get(URL, {"issued_from": long_ago, "issued_to": long_ago})) == {issued["old"].pk}
+
+
+def test_every_dropdown_lists_only_what_the_viewer_may_see(world, client, issued):
+    client.force_login(world.alpha.admin)
+    form = client.get(URL).context["filter"].form
+    badges = {b.name for b in form.fields["badge"].queryset}
+    assert "Beta Learning Star" not in badges and "Alpha Academy Star" in badges
+    assert set(form.fields["organization"].queryset) == {world.alpha.org, world.alpha.child}
+    assert world.beta.classroom not in set(form.fields["classroom"].queryset)
+    assert set(form.fields["course_assignment"].queryset) == {world.alpha.assignment}
+    issuers = set(form.fields["issued_by"].queryset)
+    assert (
+        world.alpha.instructor in issuers and world.beta.admin not in issuers and world.beta.instructor not in issuers
+    )
+
+
+def test_bad_filter_values_show_errors_never_a_500(world, client, issued):
+    client.force_login(world.alpha.admin)
+    for params, message in [
+        ({"badge": world.beta.badge.pk}, "Select a valid choice"),
+        ({"badge": "abc"}, "Select a valid choice"),
+        ({"issued_from": "not-a-date"}, "Enter a valid date."),
+        ({"issued_from": "2026-05-02", "issued_to": "2026-05-01"}, "must be on or after"),
+        ({"source": "smoke-signals"}, "Select a valid choice"),
+        ({"sort": "password"}, "Select a valid choice"),
+    ]:
+        response = client.get(URL, params)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert _pks(response) == set()
+
+
+def test_sorting_by_a_column(world, client, issued):
+    client.force_login(world.alpha.admin)
+    names = [i.badge.name for i in client.get(URL, {"sort": "badge"}).context["page"].object_list]
+    assert names == sorted(names)
+    dates = [i.issued_at for i in client.get(URL, {"sort": "-issued"}).context["page"].object_list]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_export_csv_has_the_whole_filtered_set(world, client, issued):
+    client.force_login(world.alpha.admin)
+    response = client.get(reverse("issued_badges:export"), {"student": world.alpha.student.username})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert {row["badge"] for row in rows} == {"Alpha Academy Star", "Roster Badge", "Assignment Badge", "Old Badge"}
+    assert {row["username"] for row in rows} == {world.alpha.student.username}
+    old = next(row for row in rows if row["badge"] == "Old Badge")
+    assert (old["status"], old["revocation_reason"], old["source"]) == ("revoked", "Expired", "achievement")
+
+
+def test_students_cannot_use_it(world, client):
+    client.force_login(world.alpha.student)
+    assert client.get(URL).status_code == 403
+    assert client.get(reverse("issued_badges:export")).status_code == 403
+
+
+def test_it_runs_the_same_number_of_queries_with_5_and_500_rows(world, client, django_assert_num_queries):
+    client.force_login(world.alpha.admin)
+    for _ in range(3):
+        IssuedBadgeFactory(badge=world.alpha.badge, recipient=make_student(world.alpha.org))
+    # session, user, administered organizations, organization tree, count, rows, 5 dropdowns
+    # (badges, organizations, classes, assignments, issuers), navigation roles
+    expected = 12
+    with django_assert_num_queries(expected):
+        assert len(client.get(URL).context["page"].object_list) == 5
+    for _ in range(495):
+        IssuedBadgeFactory(
+            badge=world.alpha.badge, recipient=make_student(world.alpha.org), issued_by=world.alpha.admin
+        )
+    with django_assert_num_queries(expected):
+        assert len(client.get(URL).context["page"].object_list) == 50

@@ -1,0 +1,60 @@
+"""A student's Achievements/Badges page: for their administrators and instructors, and their own."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.achievements.models import EarnedAchievement
+from apps.badges.tests.factories import BadgeFactory
+from apps.issued_badges.tests.factories import IssuedBadgeFactory
+
+
+def _url(user):
+    return reverse("issued_badges:user_badges", args=[user.pk])
+
+
+def test_administrators_and_instructors_see_a_students_badges_and_achievements(world, client):
+    student = world.alpha.student
+    IssuedBadgeFactory(
+        recipient=student, badge=world.alpha.child_badge, revoked_at=timezone.now(), revocation_reason="x"
+    )
+    EarnedAchievement.objects.create(user=student, achievement=world.alpha.achievement, earned_at=timezone.now())
+    for viewer in (world.alpha.admin, world.alpha.instructor, world.contractor):
+        client.force_login(viewer)
+        response = client.get(_url(student))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert student.display_name in html and "Alpha Academy Star" in html and ">Revoked<" in html
+        assert world.alpha.achievement.name in html
+    client.force_login(world.alpha.admin)
+    assert "Revoke Badge" in client.get(_url(student)).content.decode()
+
+
+def test_nobody_else_sees_it(world, client):
+    for viewer, student in [
+        (world.beta.admin, world.alpha.student),
+        (world.alpha.student, world.beta.student),
+        (world.beta.instructor, world.alpha.student),
+    ]:
+        client.force_login(viewer)
+        assert client.get(_url(student)).status_code == 404
+
+
+def test_my_badges_is_the_same_page_for_oneself_without_revoke_buttons(world, client):
+    client.force_login(world.alpha.student)
+    html = client.get(reverse("issued_badges:my_badges")).content.decode()
+    assert "My Badges" in html and "Alpha Academy Star" in html and "Revoke Badge" not in html
+
+
+def test_it_runs_the_same_number_of_queries_with_few_and_many_badges(world, client, django_assert_num_queries):
+    student = world.alpha.student
+    client.force_login(world.alpha.admin)
+    # session, user, person, administered organizations, organization tree, badges, achievements,
+    # navigation roles
+    expected = 8
+    with django_assert_num_queries(expected):
+        client.get(_url(student))
+    for _ in range(30):
+        IssuedBadgeFactory(recipient=student, badge=BadgeFactory(organization=world.alpha.org))
+    with django_assert_num_queries(expected):
+        response = client.get(_url(student))
+    assert len(response.context["issued"]) == 31
