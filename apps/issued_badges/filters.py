@@ -65,7 +65,7 @@ class DateInput(forms.DateInput):
 class IssuedBadgeFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
         self.fields["student"].widget.attrs["placeholder"] = "Name, username or e-mail"

@@ -212,6 +212,7 @@ class IssuedBadge(models.Model):
         indexes = [
             models.Index(fields=["recipient", "issued_at"], name="issued_badge_recipient_date"),
             models.Index(fields=["issued_at"], name="issued_badge_issued_at"),
+            models.Index(fields=["badge", "issued_at"], name="issued_badge_badge_date"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import User
 from apps.classes.models import Classroom
+from apps.core.pagination import CappedPaginator
 from apps.core.roles import roles_of
 from apps.organizations.querysets import administered_organization_ids
 
@@ -78,7 +78,7 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
     search = issued_badge_search(request=request)
     # Invalid filters show their errors and no rows, rather than silently ignoring what was typed.
     rows = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, 50).get_page(request.GET.get("page"))
     context = {
         "filter": search,
         "page": page,
