@@ -15,7 +15,7 @@ from _setup import drop_database, fresh_database, median, sql
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
 from apps.accounts.tests.factories import make_administrator
@@ -74,7 +74,6 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver"]
     old_name = fresh_database()
     try:

@@ -14,7 +14,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _bounded_count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        unsorted = rows.order_by() if hasattr(rows, "order_by") else rows  # counting needs no sort
+        return unsorted[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:

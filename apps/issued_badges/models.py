@@ -126,20 +126,27 @@ class IssuedBadgeQuerySet(OrganizationScopedQuerySet):
     organization_lookup = "badge__organization"
 
     def visible_to(self, user):
-        """Administered organizations' badges, what the user issued or holds, and their students'."""
+        """Administered organizations' badges, what the user issued or holds, and their students'.
+
+        The badge and student ids are read first (two small queries) so that the condition is a plain
+        OR of indexed columns: with 2,000,000 rows, PostgreSQL then walks the issued_at index for a
+        page instead of evaluating subqueries row by row.
+        """
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self.all()
+        from apps.badges.models import Badge
         from apps.classes.models import Enrollment
 
-        students = Enrollment.objects.filter(classroom__instructor_links__instructor=user).values("student_id")
-        return self.filter(
-            Q(badge__organization__in=administered_organization_ids(user))
-            | Q(recipient=user)
-            | Q(issued_by=user)
-            | Q(recipient__in=students)
-        )
+        condition = Q(recipient=user) | Q(issued_by=user)
+        if admin_ids := administered_organization_ids(user):
+            badge_ids = list(Badge.objects.filter(organization__in=admin_ids).values_list("pk", flat=True))
+            condition |= Q(badge_id__in=badge_ids)
+        students = Enrollment.objects.filter(classroom__instructor_links__instructor=user).values_list("student_id")
+        if student_ids := sorted({pk for (pk,) in students}):
+            condition |= Q(recipient_id__in=student_ids)
+        return self.filter(condition)
 
     def active(self):
         return self.filter(revoked_at__isnull=True)

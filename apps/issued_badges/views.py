@@ -78,13 +78,20 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
     search = issued_badge_search(request=request)
     # Invalid filters show their errors and no rows, rather than silently ignoring what was typed.
     rows = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
-    page = CappedPaginator(rows, 50).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(rows, 50)
+    sort_note = ""
+    if paginator.capped and request.GET.get("sort", "").lstrip("-") not in ("", "issued"):
+        # Over 10,000 rows only the date order is served by an index; sorting on names would sort them all.
+        paginator.object_list = rows.order_by("-issued_at", "-pk")
+        sort_note = "Over 10,000 badges match: they are sorted by date. Narrow the filters to sort by another column."
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filter": search,
         "page": page,
         "can_revoke": roles.is_admin,
         "revocable_orgs": administered_organization_ids(request.user),
         "query": request.GET.urlencode(),
+        "sort_note": sort_note,
     }
     return render(request, "issued_badges/find.html", context)
 

@@ -185,9 +185,9 @@ def test_it_runs_the_same_number_of_queries_with_5_and_500_rows(world, client, d
     client.force_login(world.alpha.admin)
     for _ in range(3):
         IssuedBadgeFactory(badge=world.alpha.badge, recipient=make_student(world.alpha.org))
-    # session, user, administered organizations, organization tree, count, rows, 5 dropdowns
-    # (badges, organizations, classes, assignments, issuers), navigation roles
-    expected = 12
+    # session, user, administered organizations, organization tree, visible badge ids, students taught,
+    # count, rows, 5 dropdowns (badges, organizations, classes, assignments, issuers), navigation roles
+    expected = 14
     with django_assert_num_queries(expected):
         assert len(client.get(URL).context["page"].object_list) == 5
     for _ in range(495):
@@ -196,3 +196,15 @@ def test_it_runs_the_same_number_of_queries_with_5_and_500_rows(world, client, d
         )
     with django_assert_num_queries(expected):
         assert len(client.get(URL).context["page"].object_list) == 50
+
+
+def test_past_the_count_cap_it_says_so_and_sorts_by_date_only(world, client, issued, monkeypatch):
+    monkeypatch.setattr("apps.core.pagination.CappedPaginator.cap", 3)
+    client.force_login(world.alpha.admin)
+    response = client.get(URL, {"sort": "badge"})
+    html = response.content.decode()
+    assert "3+ issued badges" in html
+    assert "they are sorted by date" in html
+    dates = [i.issued_at for i in response.context["page"].object_list]
+    assert dates == sorted(dates, reverse=True)
+    assert "sorted by date" not in client.get(URL, {"sort": "badge", "source": "assignment"}).content.decode()

@@ -48,9 +48,9 @@ def test_my_badges_is_the_same_page_for_oneself_without_revoke_buttons(world, cl
 def test_it_runs_the_same_number_of_queries_with_few_and_many_badges(world, client, django_assert_num_queries):
     student = world.alpha.student
     client.force_login(world.alpha.admin)
-    # session, user, person, administered organizations, organization tree, badges, achievements,
-    # navigation roles
-    expected = 8
+    # session, user, person, administered organizations, organization tree, visible badge ids,
+    # students taught, badges, achievements, navigation roles
+    expected = 10
     with django_assert_num_queries(expected):
         client.get(_url(student))
     for _ in range(30):

@@ -1,0 +1,140 @@
+"""Find Issued Badges over 2,000,000 issued badges and 100,000 students (DESIGN §7, issue 4).
+
+Data is generated with set-based SQL. Each view is timed through Django's test
+client (the whole request: middleware, queries, template; without the test
+environment's template instrumentation, which copies every context), median of --repeat
+runs, next to the same view for an organization with 5 issued badges, whose
+query count must be the same. Budget: every case under 50 ms median.
+
+Run: ./scripts/run-bench.sh bench/find_issued_badges.py [--students 100000 --per-student 20 --repeat 15]
+"""
+
+import argparse
+import re
+import time
+from datetime import timedelta
+
+from _setup import drop_database, fresh_database, median, sql, timed
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.tests.factories import make_administrator
+from apps.badges.models import Badge
+from apps.issued_badges.models import IssuedBadge
+from apps.organizations.models import Organization
+
+ISSUED = IssuedBadge._meta.db_table
+
+
+def build(n_students: int, per_student: int) -> tuple[Organization, list[int]]:
+    org = Organization.objects.create(name="Bench Academy", slug="bench-academy")
+    badges = [
+        Badge.objects.create(organization=org, name=f"Badge {n:02}", manual_issuance_enabled=True) for n in range(40)
+    ]
+    sql(
+        f"INSERT INTO {User._meta.db_table} (password, is_superuser, username, first_name, last_name, email, "
+        "is_staff, is_active, date_joined, organization_id, is_contract_instructor) "
+        "SELECT '!', false, 'student' || g, "
+        "(ARRAY['Ava','Liam','Maya','Noah','Zoe','Ethan','Isla','Lucas'])[1 + g %% 8], "
+        "'Last' || g, 'student' || g || '@example.com', false, true, now(), %s, false "
+        "FROM generate_series(1, %s) g",
+        [org.pk, n_students],
+    )
+    admin = make_administrator(org, username="bench-admin")
+    badge_ids = [b.pk for b in badges]
+    sql(
+        f"INSERT INTO {ISSUED} (uuid, badge_id, recipient_id, issued_at, issued_by_id, source, revoked_at, "
+        "revocation_reason) "
+        "SELECT gen_random_uuid(), (%s::bigint[])[1 + (s.n + j) %% 40], s.id, "
+        "now() - ((s.n * 7 + j * 13) %% 730) * interval '1 day' - (s.n %% 86400) * interval '1 second', "
+        "CASE WHEN j %% 4 = 2 THEN NULL ELSE %s END, "
+        "(ARRAY['roster','batch','achievement','usernames'])[1 + j %% 4], "
+        "CASE WHEN (s.n + j) %% 50 = 0 THEN now() ELSE NULL END, "
+        "CASE WHEN (s.n + j) %% 50 = 0 THEN 'Bench revocation' ELSE '' END "
+        f"FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {User._meta.db_table} "
+        "      WHERE username LIKE 'student%%') s "
+        "CROSS JOIN generate_series(0, %s - 1) j",
+        [badge_ids, admin.pk, per_student],
+    )
+    sql("VACUUM ANALYZE")
+    return org, badge_ids
+
+
+def measure(client: Client, url: str, repeat: int) -> tuple[float, int, int]:
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    queries = len(ctx.captured_queries)
+    assert response.status_code == 200, (url, response.status_code)
+    rows = len(re.findall(rb'href="/issued-badges/\d+/"', response.content))
+    times = []
+    for _ in range(repeat):
+        seconds, _ = timed(lambda: client.get(url))
+        times.append(seconds)
+    return median(times), queries, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=100_000)
+    parser.add_argument("--per-student", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    old_name = fresh_database()
+    try:
+        start = time.perf_counter()
+        _, badge_ids = build(args.students, args.per_student)
+        total = IssuedBadge.objects.count()
+        print(
+            f"generated {total:,} issued badges for {args.students:,} students in {time.perf_counter() - start:.0f} s"
+        )
+
+        small_org = Organization.objects.create(name="Small Academy", slug="small-academy")
+        small_badge = Badge.objects.create(organization=small_org, name="Small badge")
+        for n in range(5):
+            student = User.objects.create(username=f"small{n}", organization=small_org)
+            sql(
+                f"INSERT INTO {ISSUED} (uuid, badge_id, recipient_id, issued_at, source, revocation_reason) "
+                "VALUES (gen_random_uuid(), %s, %s, now(), 'roster', '')",
+                [small_badge.pk, student.pk],
+            )
+        small_client = Client()
+        small_client.force_login(make_administrator(small_org, username="small-admin"))
+        client = Client()
+        client.force_login(User.objects.get(username="bench-admin"))
+
+        day = timezone.now().date()
+        month_ago = (day - timedelta(days=30)).isoformat()
+        cases = [
+            ("first page", "/issued-badges/"),
+            ("deep page (200)", "/issued-badges/?page=200"),
+            ("student-name filter", "/issued-badges/?student=student1234"),
+            ("student first+last name", "/issued-badges/?student=maya+last4242"),
+            ("badge + date filter", f"/issued-badges/?badge={badge_ids[7]}&issued_from={month_ago}&issued_to={day}"),
+            ("sorted by badge", "/issued-badges/?sort=badge"),
+            ("revoked only", "/issued-badges/?status=revoked"),
+        ]
+        base_time, base_queries, base_rows = measure(small_client, "/issued-badges/", args.repeat)
+        label = "5 issued badges (baseline)"
+        print(f"{label:<28} median {base_time * 1000:6.1f} ms  {base_queries} queries  {base_rows} rows")
+        worst = 0.0
+        same = True
+        for label, url in cases:
+            seconds, queries, rows = measure(client, url, args.repeat)
+            worst = max(worst, seconds)
+            same &= queries == base_queries
+            print(f"{label:<28} median {seconds * 1000:6.1f} ms  {queries} queries  {rows} rows  "
+                  f"({seconds / base_time:.1f}× baseline)")  # fmt: skip
+        print(f"budget < 50 ms median: {'OK' if worst < 0.05 else 'OVER'} (worst {worst * 1000:.1f} ms); "
+              f"same query count as with 5 rows: {'OK' if same else 'NO'}")  # fmt: skip
+    finally:
+        drop_database(old_name)
+
+
+if __name__ == "__main__":
+    main()
