@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.accounts.models import Membership, User
 from apps.assignments.models import CourseAssignment
 from apps.badges.models import Badge
-from apps.classes.models import Classroom
+from apps.classes.models import ClassInstructor, Classroom
 from apps.organizations.models import Organization
 from apps.organizations.querysets import administered_organization_ids
 
@@ -41,21 +41,23 @@ def _assignments(request):
 
 
 def _issuers(request):
-    """People who may have issued what the viewer sees: administrators and instructors of their organizations."""
+    """People who may have issued what the viewer sees: administrators and instructors of their organizations.
+
+    The ids are read first (two small queries): an OR of subqueries would scan every user.
+    """
     user = request.user
-    staff_roles = [Membership.Role.ADMINISTRATOR, Membership.Role.INSTRUCTOR]
-    teaching = Classroom.objects.filter(
-        Q(organization__in=administered_organization_ids(user)) | Q(instructor_links__instructor=user)
+    admin_ids = administered_organization_ids(user)
+    staff = Membership.objects.filter(
+        organization__in=admin_ids, role__in=[Membership.Role.ADMINISTRATOR, Membership.Role.INSTRUCTOR]
     )
-    return User.objects.filter(
-        Q(pk=user.pk)
-        | Q(
-            pk__in=Membership.objects.filter(
-                organization__in=administered_organization_ids(user), role__in=staff_roles
-            ).values("user_id")
-        )
-        | Q(pk__in=teaching.values("instructor_links__instructor"))
-    ).order_by("last_name", "first_name", "username")
+    teaching = ClassInstructor.objects.filter(
+        Q(classroom__organization__in=admin_ids) | Q(classroom__in=Classroom.objects.taught_by(user))
+    )
+    ids = {user.pk, *staff.values_list("user_id", flat=True), *teaching.values_list("instructor_id", flat=True)}
+    return User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username")
+
+
+STUDENT_IDS_LIMIT = 2000
 
 
 class DateInput(forms.DateInput):
@@ -119,7 +121,8 @@ class IssuedBadgeFilter(django_filters.FilterSet):
     def filter_student(self, queryset, name, value):
         """Every word typed matches the student's username, first or last name or e-mail ("ava ngu").
 
-        The students are found first (trigram indexes on PostgreSQL), then their badges by recipient.
+        The students are found first (one query, trigram indexes on PostgreSQL) and their ids handed
+        to the badge query, which then reads their badges by recipient instead of scanning every badge.
         """
         students = User.objects.all()
         for word in value.split()[:5]:
@@ -129,7 +132,10 @@ class IssuedBadgeFilter(django_filters.FilterSet):
                 | Q(last_name__icontains=word)
                 | Q(email__icontains=word)
             )
-        return queryset.filter(recipient__in=students.values("pk"))
+        ids = list(students.order_by().values_list("pk", flat=True)[: STUDENT_IDS_LIMIT + 1])
+        if len(ids) > STUDENT_IDS_LIMIT:  # a very short search: let the database join instead
+            return queryset.filter(recipient__in=students.values("pk"))
+        return queryset.filter(recipient_id__in=ids)
 
     @staticmethod
     def _day_start(day):

@@ -220,6 +220,7 @@ class IssuedBadge(models.Model):
             models.Index(fields=["recipient", "issued_at"], name="issued_badge_recipient_date"),
             models.Index(fields=["issued_at"], name="issued_badge_issued_at"),
             models.Index(fields=["badge", "issued_at"], name="issued_badge_badge_date"),
+            models.Index(fields=["issued_at"], condition=Q(revoked_at__isnull=False), name="issued_badge_revoked_date"),
         ]
 
     def __str__(self) -> str:
