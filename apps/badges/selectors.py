@@ -29,7 +29,7 @@ def badge_profile(*, badge: Badge) -> dict:
 
     recipients = (
         IssuedBadge.objects.filter(badge=badge)
-        .select_related("recipient__organization", "issued_by", "classroom", "achievement")
+        .select_related("badge", "recipient__organization", "issued_by", "classroom", "achievement")
         .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at", "-pk")
     )
     return {

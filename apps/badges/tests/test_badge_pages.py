@@ -124,3 +124,13 @@ def test_profile_runs_the_same_number_of_queries_with_few_and_many_recipients(wo
     with django_assert_num_queries(expected):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 50
+
+
+def test_the_recipient_list_offers_revoke_badge_and_reinstate(world, client):
+    client.force_login(world.alpha.admin)
+    url = reverse("badges:detail", args=[world.alpha.badge.pk])
+    html = client.get(url).content.decode()
+    assert "Revoke Badge" in html and 'id="revoke-dialog"' in html
+    client.post("/issued-badges/revoke/", {"ids": world.alpha.issued.pk, "reason": "Mistake", "next": url})
+    html = client.get(url).content.decode()
+    assert ">Revoked<" in html and "Reinstate" in html
