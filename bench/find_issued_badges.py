@@ -110,26 +110,25 @@ def main() -> None:
 
         day = timezone.now().date()
         month_ago = (day - timedelta(days=30)).isoformat()
+        # {badge} is a badge of the viewer's own organization in each run.
         cases = [
             ("first page", "/issued-badges/"),
             ("deep page (200)", "/issued-badges/?page=200"),
             ("student-name filter", "/issued-badges/?student=student1234"),
             ("student first+last name", "/issued-badges/?student=maya+last4242"),
-            ("badge + date filter", f"/issued-badges/?badge={badge_ids[7]}&issued_from={month_ago}&issued_to={day}"),
+            ("badge + date filter", f"/issued-badges/?badge={{badge}}&issued_from={month_ago}&issued_to={day}"),
             ("sorted by badge", "/issued-badges/?sort=badge"),
             ("revoked only", "/issued-badges/?status=revoked"),
         ]
-        base_time, base_queries, base_rows = measure(small_client, "/issued-badges/", args.repeat)
-        label = "5 issued badges (baseline)"
-        print(f"{label:<28} median {base_time * 1000:6.1f} ms  {base_queries} queries  {base_rows} rows")
-        worst = 0.0
-        same = True
+        worst, same = 0.0, True
+        print(f"{'':<26} {'2,000,000-row organization':>34}   {'5-row organization':>24}")
         for label, url in cases:
-            seconds, queries, rows = measure(client, url, args.repeat)
+            seconds, queries, rows = measure(client, url.format(badge=badge_ids[7]), args.repeat)
+            small_seconds, small_queries, _ = measure(small_client, url.format(badge=small_badge.pk), args.repeat)
             worst = max(worst, seconds)
-            same &= queries == base_queries
-            print(f"{label:<28} median {seconds * 1000:6.1f} ms  {queries} queries  {rows} rows  "
-                  f"({seconds / base_time:.1f}× baseline)")  # fmt: skip
+            same &= queries == small_queries
+            print(f"{label:<26} median {seconds * 1000:6.1f} ms, {queries} queries, {rows:>2} rows   "
+                  f"median {small_seconds * 1000:5.1f} ms, {small_queries} queries")  # fmt: skip
         print(f"budget < 50 ms median: {'OK' if worst < 0.05 else 'OVER'} (worst {worst * 1000:.1f} ms); "
               f"same query count as with 5 rows: {'OK' if same else 'NO'}")  # fmt: skip
     finally:

@@ -11,10 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.badges.models import Badge
-from apps.classes.forms import IssueOneBadgeForm
-from apps.issued_badges.models import IssuedBadge, Source
-from apps.issued_badges.services import badges_issue
-from apps.issued_badges.views import render_choose_badge_result
+from apps.issued_badges.models import Source
+from apps.issued_badges.views import render_choose_badge, select_a_badge
 from apps.organizations.querysets import administered_organization_ids
 
 from .forms import AssignmentFilterForm, CourseAssignmentForm
@@ -73,21 +71,12 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def choose_badge(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose Badge for a course assignment: one badge, to the assignment's student."""
     assignment = _administered_assignment(request, pk)
-    badges = Badge.objects.for_organization(assignment.organization).manually_issuable().order_by("name")
-    held = list(
-        IssuedBadge.objects.filter(recipient=assignment.student, badge__in=badges).values_list("badge_id", "revoked_at")
-    )
-    return render(
+    return render_choose_badge(
         request,
-        "issued_badges/_choose_badge.html",
-        {
-            "recipient": assignment.student,
-            "badges": badges,
-            "held_ids": {badge_id for badge_id, _ in held},
-            "revoked_ids": {badge_id for badge_id, revoked_at in held if revoked_at},
-            "issue_url": reverse("assignments:issue", args=[assignment.pk]),
-            "context_label": "this course assignment",
-        },
+        recipient=assignment.student,
+        badges=Badge.objects.for_organization(assignment.organization).manually_issuable().order_by("name"),
+        issue_url=reverse("assignments:issue", args=[assignment.pk]),
+        context_label="this course assignment",
     )
 
 
@@ -97,17 +86,4 @@ def assignment_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """Select a Badge: through the door, source ``assignment``, to the assignment's student."""
     assignment = _administered_assignment(request, pk)
     back = reverse("assignments:detail", args=[assignment.pk])
-    form = IssueOneBadgeForm(request.POST)
-    if not form.is_valid():
-        if not request.htmx:
-            messages.error(request, "That request was not understood: choose the badge again.")
-            return redirect(back)
-        return render(request, "issued_badges/_choose_badge_invalid.html", status=400)
-    report = badges_issue(
-        badge_ids=[form.cleaned_data["badge"]],
-        recipient_ids=[form.cleaned_data["student"]],
-        actor=request.user,
-        source=Source.ASSIGNMENT,
-        course_assignment=assignment,
-    )
-    return render_choose_badge_result(request, report.outcomes[0], back_url=back)
+    return select_a_badge(request, back_url=back, source=Source.ASSIGNMENT, course_assignment=assignment)

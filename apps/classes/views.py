@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.issued_badges.models import IssuanceBatch, IssuedBadge, Source
+from apps.issued_badges.models import IssuanceBatch, Source
 from apps.issued_badges.services import badges_issue, batch_report
-from apps.issued_badges.views import render_choose_badge_result
+from apps.issued_badges.views import render_choose_badge, select_a_badge
 
 from .access import issuer_classroom
-from .forms import IssueBadgesForm, IssueOneBadgeForm, StudentChoiceForm
+from .forms import IssueBadgesForm, StudentChoiceForm
 from .selectors import classroom_list, issuable_students, manual_badges_for, roster, with_badges_held
 
 
@@ -71,20 +71,12 @@ def choose_badge(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "issued_badges/_choose_badge.html", {"error": "This student cannot receive badges here."}
         )
-    badges = manual_badges_for(classroom=classroom)
-    held = list(IssuedBadge.objects.filter(recipient=student, badge__in=badges).values_list("badge_id", "revoked_at"))
-    return render(
+    return render_choose_badge(
         request,
-        "issued_badges/_choose_badge.html",
-        {
-            "recipient": student,
-            "badges": badges,
-            "held_ids": {badge_id for badge_id, _ in held},
-            "revoked_ids": {badge_id for badge_id, revoked_at in held if revoked_at},
-            "issue_url": reverse("classes:roster_issue", args=[classroom.pk]),
-            "refresh_url": reverse("classes:roster_row", args=[classroom.pk, student.pk]),
-            "context_label": classroom.title,
-        },
+        recipient=student,
+        badges=manual_badges_for(classroom=classroom),
+        issue_url=reverse("classes:roster_issue", args=[classroom.pk]),
+        context_label=classroom.title,
     )
 
 
@@ -93,21 +85,8 @@ def choose_badge(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """Select a Badge in the Choose Badge dialog: one badge to one student, through the door."""
     classroom, _ = issuer_classroom(request, pk)
-    form = IssueOneBadgeForm(request.POST)
     back = reverse("classes:roster", args=[classroom.pk])
-    if not form.is_valid():
-        if not request.htmx:
-            messages.error(request, "That request was not understood: choose the student and the badge again.")
-            return redirect(back)
-        return render(request, "issued_badges/_choose_badge_invalid.html", status=400)
-    report = badges_issue(
-        badge_ids=[form.cleaned_data["badge"]],
-        recipient_ids=[form.cleaned_data["student"]],
-        actor=request.user,
-        source=Source.ROSTER,
-        classroom=classroom,
-    )
-    return render_choose_badge_result(request, report.outcomes[0], back_url=back)
+    return select_a_badge(request, back_url=back, source=Source.ROSTER, classroom=classroom)
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import User
+from apps.classes.forms import IssueOneBadgeForm
 from apps.classes.models import Classroom
 from apps.core.pagination import CappedPaginator
 from apps.core.roles import roles_of
@@ -202,6 +203,37 @@ def _report_revocations(request: HttpRequest, results, default: str) -> HttpResp
     return render(
         request, "issued_badges/revocation_results.html", {"results": results, "back": _back(request, default)}
     )
+
+
+def render_choose_badge(request: HttpRequest, *, recipient, badges, issue_url: str, context_label: str) -> HttpResponse:
+    """The Choose Badge dialog: ``badges`` for ``recipient``, those already held marked."""
+    held = list(IssuedBadge.objects.filter(recipient=recipient, badge__in=badges).values_list("badge_id", "revoked_at"))
+    context = {
+        "recipient": recipient,
+        "badges": badges,
+        "held_ids": {badge_id for badge_id, _ in held},
+        "revoked_ids": {badge_id for badge_id, revoked_at in held if revoked_at},
+        "issue_url": issue_url,
+        "context_label": context_label,
+    }
+    return render(request, "issued_badges/_choose_badge.html", context)
+
+
+def select_a_badge(request: HttpRequest, *, back_url: str, **door_context) -> HttpResponse:
+    """Select a Badge in the Choose Badge dialog: one badge to one student, through the door."""
+    form = IssueOneBadgeForm(request.POST)
+    if not form.is_valid():
+        if not request.htmx:
+            messages.error(request, "That request was not understood: choose the badge again.")
+            return redirect(back_url)
+        return render(request, "issued_badges/_choose_badge_invalid.html", status=400)
+    report = badges_issue(
+        badge_ids=[form.cleaned_data["badge"]],
+        recipient_ids=[form.cleaned_data["student"]],
+        actor=request.user,
+        **door_context,
+    )
+    return render_choose_badge_result(request, report.outcomes[0], back_url=back_url)
 
 
 def render_choose_badge_result(request: HttpRequest, outcome: PairOutcome, *, back_url: str) -> HttpResponse:
