@@ -93,8 +93,42 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
         "revocable_orgs": administered_organization_ids(request.user),
         "query": request.GET.urlencode(),
         "sort_note": sort_note,
+        "filter_fields": _filter_fields(search.form),
+        # Row links are built from these once per page, not reversed 150 times.
+        "urls": {
+            "users": reverse("issued_badges:user_badges", args=[1]).removesuffix("1/badges/"),
+            "issued": reverse("issued_badges:find"),
+            "classes": reverse("classes:list"),
+            "assignments": reverse("assignments:list"),
+        },
     }
     return render(request, "issued_badges/find.html", context)
+
+
+def _filter_fields(form) -> list[dict]:
+    """The filter form as plain data: each dropdown's choices read once, rendered without widget templates."""
+    fields = []
+    for bound in form:
+        if bound.name == "sort":
+            continue
+        field = bound.field
+        value = bound.value()
+        options = None
+        if hasattr(field, "choices"):
+            current = "" if value is None else str(value)
+            options = [(str(v), label, str(v) == current) for v, label in field.choices]
+        fields.append(
+            {
+                "name": bound.name,
+                "label": bound.label,
+                "value": "" if value is None else value,
+                "options": options,
+                "type": getattr(field.widget, "input_type", "text"),
+                "placeholder": field.widget.attrs.get("placeholder", ""),
+                "errors": bound.errors,
+            }
+        )
+    return fields
 
 
 @login_required
