@@ -4,20 +4,32 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
-from apps.organizations.querysets import OrganizationScopedQuerySet, administered_organization_ids
+from apps.organizations.querysets import OrganizationScopedQuerySet, VisibilityQuerySet, administered_organization_ids
 
 
-class UserQuerySet(models.QuerySet):
-    def visible_to(self, user):
+def person_search(term: str, *, prefix: str = "") -> Q:
+    """Every word typed matches a username, first or last name or e-mail ("ava ngu" finds Ava Nguyen).
+
+    ``prefix`` reaches the person through a relation, e.g. ``"student__"``.
+    """
+    condition = Q()
+    for word in term.split()[:5]:
+        condition &= (
+            Q(**{f"{prefix}username__icontains": word})
+            | Q(**{f"{prefix}first_name__icontains": word})
+            | Q(**{f"{prefix}last_name__icontains": word})
+            | Q(**{f"{prefix}email__icontains": word})
+        )
+    return condition
+
+
+class UserQuerySet(VisibilityQuerySet):
+    def visibility(self, user) -> Q:
         """Users of administered organizations, students of their classes and of the user's classes, the user."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         from apps.classes.models import Enrollment
 
         admin_ids = administered_organization_ids(user)
-        return self.filter(
+        return (
             Q(pk=user.pk)
             | Q(organization__in=admin_ids)
             | Q(pk__in=Membership.objects.filter(organization__in=admin_ids).values("user_id"))
@@ -68,9 +80,6 @@ class User(AbstractUser):
     def initials(self) -> str:
         parts = [p for p in (self.first_name, self.last_name) if p]
         return "".join(p[0] for p in parts).upper() or self.username[:2].upper()
-
-    def administers_any(self) -> bool:
-        return bool(administered_organization_ids(self))
 
 
 class Membership(models.Model):

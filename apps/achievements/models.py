@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.organizations.querysets import OrganizationScopedQuerySet, administered_organization_ids
+from apps.organizations.querysets import OrganizationScopedQuerySet, VisibilityQuerySet, administered_organization_ids
 
 
 class AchievementKind(models.TextChoices):
@@ -72,15 +72,11 @@ class ActivityKind(models.TextChoices):
     POINTS = "points", "Points awarded"
 
 
-class ActivityRecordQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class ActivityRecordQuerySet(VisibilityQuerySet):
+    def visibility(self, user) -> Q:
         """The user's own records and those on administered organizations' catalog."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         ids = administered_organization_ids(user)
-        return self.filter(
+        return (
             Q(user=user)
             | Q(course__organization__in=ids)
             | Q(lab__course__organization__in=ids)

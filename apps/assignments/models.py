@@ -8,13 +8,9 @@ from apps.organizations.querysets import OrganizationScopedQuerySet, administere
 
 
 class CourseAssignmentQuerySet(OrganizationScopedQuerySet):
-    def visible_to(self, user):
+    def visibility(self, user) -> Q:
         """Administered organizations' assignments and the user's own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(Q(organization__in=administered_organization_ids(user)) | Q(student=user))
+        return Q(organization__in=administered_organization_ids(user)) | Q(student=user)
 
 
 class CourseAssignment(models.Model):

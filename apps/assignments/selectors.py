@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.models import User, person_search
 
 from .models import CourseAssignment
 
@@ -17,10 +17,7 @@ def assignment_list(*, user: User, search: str = "", status: str = "") -> QueryS
     )
     if search:
         assignments = assignments.filter(
-            Q(student__username__icontains=search)
-            | Q(student__first_name__icontains=search)
-            | Q(student__last_name__icontains=search)
-            | Q(student__email__icontains=search)
+            person_search(search, prefix="student__")
             | Q(course__title__icontains=search)
             | Q(course__code__icontains=search)
         )

@@ -9,16 +9,12 @@ from .validators import validate_badge_image
 
 
 class BadgeQuerySet(OrganizationScopedQuerySet):
-    def visible_to(self, user):
+    def visibility(self, user) -> Q:
         """Administered organizations' badges, those of classes the user teaches, and badges held."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         from apps.classes.models import Classroom
         from apps.issued_badges.models import IssuedBadge
 
-        return self.filter(
+        return (
             Q(organization__in=administered_organization_ids(user))
             | Q(organization__in=Classroom.objects.taught_by(user).values("organization_id"))
             | Q(pk__in=IssuedBadge.objects.filter(recipient=user).values("badge_id"))

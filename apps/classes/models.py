@@ -8,13 +8,9 @@ from apps.organizations.querysets import OrganizationScopedQuerySet, administere
 
 
 class ClassroomQuerySet(OrganizationScopedQuerySet):
-    def visible_to(self, user):
+    def visibility(self, user) -> Q:
         """Administered organizations' classes, classes the user teaches or attends."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(
+        return (
             Q(organization__in=administered_organization_ids(user))
             | Q(pk__in=ClassInstructor.objects.filter(instructor=user).values("classroom_id"))
             | Q(pk__in=Enrollment.objects.filter(student=user).values("classroom_id"))

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from apps.accounts.models import User
+from apps.accounts.models import User, person_search
 from apps.badges.models import Badge
 
 from .models import Classroom, Enrollment
@@ -47,12 +47,7 @@ def roster(*, classroom: Classroom, search: str = "") -> QuerySet[Enrollment]:
         .order_by("student__last_name", "student__first_name", "student__username")
     )
     if search:
-        enrollments = enrollments.filter(
-            Q(student__username__icontains=search)
-            | Q(student__first_name__icontains=search)
-            | Q(student__last_name__icontains=search)
-            | Q(student__email__icontains=search)
-        )
+        enrollments = enrollments.filter(person_search(search, prefix="student__"))
     return enrollments
 
 

@@ -2,7 +2,9 @@
 
 from django.db import models
 
-from .querysets import CourseQuerySet, LabQuerySet, LearningPathQuerySet
+from apps.organizations.querysets import OrganizationScopedQuerySet
+
+from .querysets import CourseQuerySet, LabQuerySet
 
 
 class Course(models.Model):
@@ -55,7 +57,7 @@ class LearningPath(models.Model):
     courses = models.ManyToManyField(Course, through="LearningPathCourse", related_name="learning_paths")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = LearningPathQuerySet.as_manager()
+    objects = OrganizationScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]

@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.accounts.models import Membership, User
+from apps.accounts.models import Membership, User, person_search
 from apps.assignments.models import CourseAssignment
 from apps.badges.models import Badge
 from apps.classes.models import ClassInstructor, Classroom
@@ -124,14 +124,7 @@ class IssuedBadgeFilter(django_filters.FilterSet):
         The students are found first (one query, trigram indexes on PostgreSQL) and their ids handed
         to the badge query, which then reads their badges by recipient instead of scanning every badge.
         """
-        students = User.objects.all()
-        for word in value.split()[:5]:
-            students = students.filter(
-                Q(username__icontains=word)
-                | Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-            )
+        students = User.objects.filter(person_search(value))
         ids = list(students.order_by().values_list("pk", flat=True)[: STUDENT_IDS_LIMIT + 1])
         if len(ids) > STUDENT_IDS_LIMIT:  # a very short search: let the database join instead
             return queryset.filter(recipient__in=students.values("pk"))

@@ -75,10 +75,6 @@ class PairOutcome:
         return self.code == Outcome.ISSUED
 
     @property
-    def label(self) -> str:
-        return Outcome(self.code).label
-
-    @property
     def message(self) -> str:
         return describe(
             self.code,

@@ -66,10 +66,8 @@ def iter_batch_outcomes(*, batch: IssuanceBatch, action: str | None = None, limi
         )
 
 
-def batch_outcomes(*, batch: IssuanceBatch, shown: int | None = None) -> list[PairOutcome]:
-    """A batch's outcomes: all of them, or the first ``shown`` issued and the first ``shown`` failed (two queries)."""
-    if shown is None:
-        return list(iter_batch_outcomes(batch=batch))
+def batch_outcomes(*, batch: IssuanceBatch, shown: int) -> list[PairOutcome]:
+    """The first ``shown`` issued and the first ``shown`` failed outcomes of a batch (two queries)."""
     return [
         *iter_batch_outcomes(batch=batch, action=IssuanceLog.Action.ISSUED, limit=shown),
         *iter_batch_outcomes(batch=batch, action=IssuanceLog.Action.FAILED, limit=shown),

@@ -73,9 +73,7 @@ def user_badges(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def find_issued_badges(request: HttpRequest) -> HttpResponse:
     """Find Issued Badges: filters, a sortable paginated table with the total, Export CSV."""
-    roles = roles_of(request.user)
-    if not (roles.is_admin or roles.is_instructor):
-        raise PermissionDenied("Find Issued Badges is for administrators and instructors.")
+    roles = _require_finder(request)
     search = issued_badge_search(request=request)
     # Invalid filters show their errors and no rows, rather than silently ignoring what was typed.
     rows = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
@@ -103,6 +101,14 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "issued_badges/find.html", context)
+
+
+def _require_finder(request: HttpRequest):
+    """Find Issued Badges and its export: administrators and instructors."""
+    roles = roles_of(request.user)
+    if not (roles.is_admin or roles.is_instructor):
+        raise PermissionDenied("Find Issued Badges is for administrators and instructors.")
+    return roles
 
 
 def _filter_fields(form) -> list[dict]:
@@ -135,9 +141,7 @@ def _filter_fields(form) -> list[dict]:
 @require_GET
 def export_issued_badges(request: HttpRequest) -> StreamingHttpResponse:
     """Export CSV of the whole filtered set, streamed in chunks (100,000 rows never sit in memory)."""
-    roles = roles_of(request.user)
-    if not (roles.is_admin or roles.is_instructor):
-        raise PermissionDenied("Find Issued Badges is for administrators and instructors.")
+    _require_finder(request)
     search = issued_badge_search(request=request)
     found = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
     rows = found.values_list(

@@ -69,7 +69,22 @@ def administered_organization_ids(user: User) -> set[int]:
     return ids
 
 
-class OrganizationScopedQuerySet(models.QuerySet):
+class VisibilityQuerySet(models.QuerySet):
+    """``visible_to(user)``: nothing for anonymous or inactive users, every row for platform admins,
+    otherwise the rows matching ``visibility(user)`` — the one method each model's QuerySet writes."""
+
+    def visible_to(self, user: User):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(self.visibility(user))
+
+    def visibility(self, user: User) -> models.Q:
+        raise NotImplementedError
+
+
+class OrganizationScopedQuerySet(VisibilityQuerySet):
     """Base QuerySet for models owned by an organization.
 
     ``organization_lookup`` is the path from the model to its organization.
@@ -89,23 +104,20 @@ class OrganizationScopedQuerySet(models.QuerySet):
             return self.all()
         return self.filter(**{f"{self.organization_lookup}__in": administered_organization_ids(user)})
 
-    def visible_to(self, user: User):
-        return self.administered_by(user)
+    def visibility(self, user: User) -> models.Q:
+        """By default, the organizations the user administers (subclasses add instructors and students)."""
+        return models.Q(**{f"{self.organization_lookup}__in": administered_organization_ids(user)})
 
 
-class OrganizationQuerySet(models.QuerySet):
+class OrganizationQuerySet(VisibilityQuerySet):
     def administered_by(self, user: User):
         return self.filter(pk__in=administered_organization_ids(user))
 
-    def visible_to(self, user: User):
+    def visibility(self, user: User) -> models.Q:
         """Administered organizations, those the user belongs to, and their home one."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         from apps.accounts.models import Membership
 
-        return self.filter(
+        return (
             models.Q(pk__in=administered_organization_ids(user))
             | models.Q(pk__in=Membership.objects.filter(user=user).values("organization_id"))
             | models.Q(pk=user.organization_id)
