@@ -42,6 +42,12 @@ class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
 
 
+def display_name(first_name: str | None, last_name: str | None, username: str | None) -> str:
+    """How a person is named on every page: "First Last", or their username when they have no name.
+    Takes the three columns so pages reading plain rows name people the same way."""
+    return " ".join(part for part in (first_name, last_name) if part) or username or ""
+
+
 class User(AbstractUser):
     """A person. ``organization`` is their home organization.
 
@@ -74,7 +80,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name(self.first_name, self.last_name, self.username)
 
     @property
     def initials(self) -> str:

@@ -14,11 +14,20 @@ class CappedPaginator(Paginator):
 
     cap = 10_000
 
+    def __init__(self, object_list, per_page, *, read_rows=None, count_order=(), **kwargs):
+        """``read_rows(ids)`` returns a page's rows in the order of ``ids``; by default the model
+        instances of the same query (with its select_related). The count is unsorted unless
+        ``count_order`` names an order an index serves: then it stops after ``cap`` index entries."""
+        super().__init__(object_list, per_page, **kwargs)
+        self.read_rows = read_rows or self._same_rows
+        self.count_order = count_order
+
     @cached_property
     def _bounded_count(self) -> int:
         rows = self.object_list
-        unsorted = rows.order_by() if hasattr(rows, "order_by") else rows  # counting needs no sort
-        return unsorted[: self.cap + 1].count()
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by(*self.count_order)
+        return rows[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:
@@ -36,12 +45,12 @@ class CappedPaginator(Paginator):
         if not hasattr(rows, "values_list"):
             return super().page(number)
         ids = list(rows.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        by_id = {obj.pk: obj for obj in _same_query(rows).filter(pk__in=ids)}
-        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+        return self._get_page(self.read_rows(ids), number, self)
 
-
-def _same_query(rows):
-    """A fresh QuerySet of the same model with the same select_related (no filters, ordering or slice)."""
-    fresh = rows.model._default_manager.all()
-    fresh.query.select_related = rows.query.select_related
-    return fresh
+    def _same_rows(self, ids):
+        """The rows of ``ids`` from a fresh QuerySet of the same model and select_related (no filters,
+        ordering or slice), in the order of ``ids``."""
+        fresh = self.object_list.model._default_manager.all()
+        fresh.query.select_related = self.object_list.query.select_related
+        by_id = {obj.pk: obj for obj in fresh.filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids if pk in by_id]

@@ -7,53 +7,68 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.accounts.models import Membership, User, person_search
+from apps.accounts.models import Membership, User, display_name, person_search
 from apps.assignments.models import CourseAssignment
 from apps.badges.models import Badge
 from apps.classes.models import ClassInstructor, Classroom
-from apps.organizations.models import Organization
 from apps.organizations.querysets import administered_organization_ids
 
 from .models import IssuedBadge, Source
 
 
-def _badges(request):
-    return Badge.objects.visible_to(request.user).select_related("organization").order_by("name")
+def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
+    """Every dropdown of Find Issued Badges as (id, label) pairs: only what ``user`` may see.
 
-
-def _organizations(request):
-    return Organization.objects.filter(pk__in=_badges(request).values("organization_id")).order_by("name")
-
-
-def _classrooms(request):
-    user = request.user
-    return Classroom.objects.filter(
-        Q(pk__in=Classroom.objects.administered_by(user)) | Q(pk__in=Classroom.objects.taught_by(user))
-    ).order_by("-starts_at")
-
-
-def _assignments(request):
-    return (
-        CourseAssignment.objects.administered_by(request.user)
-        .select_related("course", "student")
-        .order_by("-starts_at")
-    )
-
-
-def _issuers(request):
-    """People who may have issued what the viewer sees: administrators and instructors of their organizations.
-
-    The ids are read first (two small queries): an OR of subqueries would scan every user.
+    Plain rows, no model instances; the organizations are those owning the visible badges, read by
+    the same query. These lists also validate what is submitted, so a chosen id costs no query.
     """
-    user = request.user
+    badges = (
+        Badge.objects.visible_to(user)
+        .order_by("name", "pk")
+        .values_list("pk", "name", "organization_id", "organization__name")
+    )
+    organizations = {}
+    badge_choices = []
+    for pk, name, organization_id, organization_name in badges:
+        badge_choices.append((pk, name))
+        organizations[organization_id] = organization_name
+    classrooms = Classroom.objects.filter(
+        Q(pk__in=Classroom.objects.administered_by(user)) | Q(pk__in=Classroom.objects.taught_by(user))
+    ).order_by("-starts_at", "pk")
+    assignments = CourseAssignment.objects.administered_by(user).order_by("-starts_at", "pk")
+    return {
+        "badge": badge_choices,
+        "organization": sorted(organizations.items(), key=lambda item: (item[1], item[0])),
+        "classroom": list(classrooms.values_list("pk", "title")),
+        "course_assignment": [
+            (pk, f"{course} for {display_name(first, last, username)}")
+            for pk, course, first, last, username in assignments.values_list(
+                "pk", "course__title", "student__first_name", "student__last_name", "student__username"
+            )
+        ],
+        "issued_by": [
+            (pk, display_name(first, last, username))
+            for pk, first, last, username in _issuers(user).values_list("pk", "first_name", "last_name", "username")
+        ],
+    }
+
+
+def _issuers(user):
+    """People who may have issued what the viewer sees: themselves, the administrators and instructors
+    of their organizations and the instructors of the classes they teach.
+
+    One UNION of ids under ``pk IN``: PostgreSQL looks those few people up by key, where an OR of
+    subqueries would scan every user.
+    """
     admin_ids = administered_organization_ids(user)
     staff = Membership.objects.filter(
         organization__in=admin_ids, role__in=[Membership.Role.ADMINISTRATOR, Membership.Role.INSTRUCTOR]
-    )
+    ).values_list("user_id")
     teaching = ClassInstructor.objects.filter(
         Q(classroom__organization__in=admin_ids) | Q(classroom__in=Classroom.objects.taught_by(user))
-    )
-    ids = {user.pk, *staff.values_list("user_id", flat=True), *teaching.values_list("instructor_id", flat=True)}
+    ).values_list("instructor_id")
+    themselves = User.objects.filter(pk=user.pk).values_list("pk")
+    ids = staff.order_by().union(teaching.order_by(), themselves.order_by())
     return User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username")
 
 
@@ -82,16 +97,15 @@ class IssuedBadgeFilterForm(forms.Form):
 
 class IssuedBadgeFilter(django_filters.FilterSet):
     student = django_filters.CharFilter(label="Student", method="filter_student", max_length=100)
-    badge = django_filters.ModelChoiceFilter(queryset=_badges, empty_label="Any badge")
-    organization = django_filters.ModelChoiceFilter(
-        queryset=_organizations, field_name="badge__organization", label="Organization", empty_label="Any organization"
+    # The choices of these five are the viewer's own, set in __init__ from filter_choices().
+    badge = django_filters.ChoiceFilter(label="Badge", empty_label="Any badge")
+    organization = django_filters.ChoiceFilter(
+        field_name="badge__organization", label="Organization", empty_label="Any organization"
     )
-    classroom = django_filters.ModelChoiceFilter(queryset=_classrooms, label="Class", empty_label="Any class")
-    course_assignment = django_filters.ModelChoiceFilter(
-        queryset=_assignments, label="Course assignment", empty_label="Any course assignment"
-    )
+    classroom = django_filters.ChoiceFilter(label="Class", empty_label="Any class")
+    course_assignment = django_filters.ChoiceFilter(label="Course assignment", empty_label="Any course assignment")
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
-    issued_by = django_filters.ModelChoiceFilter(queryset=_issuers, label="Issued by", empty_label="Anyone")
+    issued_by = django_filters.ChoiceFilter(label="Issued by", empty_label="Anyone")
     issued_from = django_filters.DateFilter(label="Issued from", method="filter_from", widget=DateInput)
     issued_to = django_filters.DateFilter(label="Issued to", method="filter_to", widget=DateInput)
     status = django_filters.ChoiceFilter(
@@ -117,6 +131,11 @@ class IssuedBadgeFilter(django_filters.FilterSet):
         model = IssuedBadge
         fields = []
         form = IssuedBadgeFilterForm
+
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        for name, choices in filter_choices(request.user).items():
+            self.filters[name].extra["choices"] = choices
 
     def filter_student(self, queryset, name, value):
         """Every word typed matches the student's username, first or last name or e-mail ("ava ngu").

@@ -1,13 +1,17 @@
 """Reads for issued badges."""
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Value
+import functools
 
-from apps.accounts.models import User
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.utils import timezone
+
+from apps.accounts.models import User, display_name
+from apps.achievements.models import Achievement
 from apps.assignments.models import CourseAssignment
-from apps.classes.models import Enrollment
+from apps.classes.models import Classroom, Enrollment
 
 from .filters import IssuedBadgeFilter
-from .models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome
+from .models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
 from .outcomes import PairOutcome
 
 
@@ -104,21 +108,68 @@ def batch_retryable_count(*, batch: IssuanceBatch) -> int:
     return _retryable(batch).count()
 
 
+# Newest first: the order of Find Issued Badges, served by the (issued_at, id) covering indexes.
+DATE_ORDER = ("-issued_at", "-pk")
+
+
 def issued_badge_search(*, request) -> IssuedBadgeFilter:
     """Find Issued Badges: what the viewer may see, filtered and sorted; page it from ``.qs``."""
-    base = (
-        IssuedBadge.objects.visible_to(request.user)
-        .select_related(
-            "badge__organization",
-            "recipient",
-            "issued_by",
-            "classroom",
-            "course_assignment__course",
-            "achievement",
-        )
-        .order_by("-issued_at", "-pk")
-    )
+    base = IssuedBadge.objects.visible_to(request.user).order_by(*DATE_ORDER)
     return IssuedBadgeFilter(request.GET or None, queryset=base, request=request)
+
+
+@functools.cache
+def _row_values() -> QuerySet:
+    """The columns of a Find Issued Badges row. Built once: resolving its twenty expressions
+    took longer than running the query; each page clones it and adds its ids."""
+    return IssuedBadge.objects.values(
+        "id",
+        "recipient_id",
+        "issued_at",
+        "source",
+        "revoked_at",
+        "classroom_id",
+        "course_assignment_id",
+        "achievement_id",
+        "badge_id",
+        "issued_by_id",
+        badge_name=F("badge__name"),
+        organization_id=F("badge__organization_id"),
+        organization_name=F("badge__organization__name"),
+        student_first=F("recipient__first_name"),
+        student_last=F("recipient__last_name"),
+        student_username=F("recipient__username"),
+        issuer_first=F("issued_by__first_name"),
+        issuer_last=F("issued_by__last_name"),
+        issuer_username=F("issued_by__username"),
+        class_title=Subquery(Classroom.objects.filter(pk=OuterRef("classroom_id")).values("title")),
+        course_title=Subquery(
+            CourseAssignment.objects.filter(pk=OuterRef("course_assignment_id")).values("course__title")
+        ),
+        achievement_name=Subquery(Achievement.objects.filter(pk=OuterRef("achievement_id")).values("name")),
+        batch_uuid=Subquery(IssuanceBatch.objects.filter(pk=OuterRef("batch_id")).values("uuid")),
+    )
+
+
+def issued_badge_rows(ids: list[int]) -> list[dict]:
+    """One page of Find Issued Badges as flat rows, in the order of ``ids`` (one query).
+
+    Only the joins every row needs (badge, organization, student, issuer); the class, course,
+    achievement and batch of its source are scalar subqueries: PostgreSQL spends ~7 ms choosing
+    the order of eight joined tables, longer than running the query. Plain dicts, not models:
+    fifty rows of seven model instances each were a third of the page's time.
+    """
+    labels = dict(Source.choices)
+    by_id = {}
+    for row in _row_values().filter(pk__in=ids):
+        issued_on = timezone.localtime(row["issued_at"])
+        row["issued_on"] = f"{issued_on:%b} {issued_on.day}, {issued_on.year}"  # "Nov 3, 2026", as |date:"M j, Y"
+        row["student"] = display_name(row["student_first"], row["student_last"], row["student_username"])
+        row["issuer"] = display_name(row["issuer_first"], row["issuer_last"], row["issuer_username"])
+        row["source_label"] = labels.get(row["source"], row["source"])
+        row["is_revoked"] = row["revoked_at"] is not None
+        by_id[row["id"]] = row
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def issued_badge_history(*, issued_badge: IssuedBadge) -> QuerySet[IssuanceLog]:

@@ -26,11 +26,13 @@ from .forms import ReinstateForm, RevokeForm
 from .models import IssuanceBatch, IssuedBadge
 from .outcomes import PairOutcome
 from .selectors import (
+    DATE_ORDER,
     achievements_earned,
     badges_shown_to,
     batch_failed_pairs,
     batch_retryable_count,
     issued_badge_history,
+    issued_badge_rows,
     issued_badge_search,
     iter_batch_outcomes,
 )
@@ -77,11 +79,11 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
     search = issued_badge_search(request=request)
     # Invalid filters show their errors and no rows, rather than silently ignoring what was typed.
     rows = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
-    paginator = CappedPaginator(rows, 50)
+    paginator = CappedPaginator(rows, 50, read_rows=issued_badge_rows, count_order=DATE_ORDER)
     sort_note = ""
     if paginator.capped and request.GET.get("sort", "").lstrip("-") not in ("", "issued"):
         # Over 10,000 rows only the date order is served by an index; sorting on names would sort them all.
-        paginator.object_list = rows.order_by("-issued_at", "-pk")
+        paginator.object_list = rows.order_by(*DATE_ORDER)
         sort_note = "Over 10,000 badges match: they are sorted by date. Narrow the filters to sort by another column."
     page = paginator.get_page(request.GET.get("page"))
     context = {
@@ -98,6 +100,7 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
             "issued": reverse("issued_badges:find"),
             "classes": reverse("classes:list"),
             "assignments": reverse("assignments:list"),
+            "batches": reverse("issued_badges:find") + "batches/",
         },
     }
     return render(request, "issued_badges/find.html", context)
