@@ -12,6 +12,7 @@ urlpatterns = [
     path("classes/", include("apps.classes.urls")),
     path("badges/", include("apps.badges.urls")),
     path("assignments/", include("apps.assignments.urls")),
+    path("achievements/", include("apps.achievements.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -16,10 +16,17 @@ class AchievementKind(models.TextChoices):
     POINTS_REACHED = "points_reached", "Points reached"
 
 
+class Notification(models.TextChoices):
+    EACH = "each", "E-mail each student for each badge"
+    DIGEST = "digest", "One digest e-mail per student"
+    SILENT = "silent", "Silent (no e-mail)"
+
+
 class Achievement(models.Model):
     """Maps a requirement to a badge; the hourly evaluator issues the badge to whoever meets it."""
 
     Kind = AchievementKind
+    Notification = Notification
 
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.PROTECT, related_name="achievements"
@@ -40,7 +47,11 @@ class Achievement(models.Model):
     points_threshold = models.PositiveIntegerField(null=True, blank=True)
     badge = models.ForeignKey("badges.Badge", on_delete=models.PROTECT, related_name="achievements")
     is_active = models.BooleanField("active", default=True)
+    notification = models.CharField(
+        "tell students", max_length=10, choices=Notification.choices, default=Notification.EACH
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changed requirements (or reactivation) make the next run evaluate this achievement in full.
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = OrganizationScopedQuerySet.as_manager()
@@ -143,3 +154,65 @@ class EarnedAchievement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} earned {self.achievement}"
+
+
+class EvaluationRun(models.Model):
+    """One run of the evaluator: when, how (incremental or full), what it did. Its achievements' parts are
+    AchievementEvaluation rows. ``watermark`` is the last activity record id the run took into account."""
+
+    class Mode(models.TextChoices):
+        INCREMENTAL = "incremental", "Incremental"
+        FULL = "full", "Full"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        SKIPPED = "skipped", "Skipped (another run was in progress)"
+        FAILED = "failed", "Failed"
+
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(max_length=20, default="schedule", help_text="schedule, manual or command")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    watermark = models.BigIntegerField(default=0)
+    achievements_evaluated = models.PositiveIntegerField(default=0)
+    users_examined = models.PositiveIntegerField(default=0)
+    badges_issued = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["status", "started_at"], name="evaluation_run_status_started")]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} evaluation of {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class AchievementEvaluation(models.Model):
+    """One achievement's part of a run: the run log shown on the achievement's page."""
+
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="evaluations")
+    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="evaluations")
+    mode = models.CharField(max_length=12, choices=EvaluationRun.Mode.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    users_examined = models.PositiveIntegerField(default=0)
+    users_qualified = models.PositiveIntegerField(default=0)
+    badges_issued = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["achievement", "started_at"], name="achievement_evaluation_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.achievement} in {self.run}"

@@ -1,0 +1,1 @@
+"""Writes for achievements: activity records in, the evaluator out (it issues through the one door)."""

@@ -1,0 +1,3 @@
+"""URLs of the activity pages (record, import, list); included by apps.achievements.urls."""
+
+urlpatterns: list = []
