@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "badges_portal.settings")
 
@@ -10,5 +11,18 @@ app = Celery("badges_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Periodic tasks are added here as the features that need them land.
-app.conf.beat_schedule = {}
+# EVALUATE_ACHIEVEMENTS_EVERY (seconds) shortens the hourly schedule, to watch it work (the beat test).
+_every = float(os.environ.get("EVALUATE_ACHIEVEMENTS_EVERY") or 0)
+app.conf.beat_schedule = {
+    # Incremental: the students with activity since the last run, and achievements changed since then.
+    "evaluate-achievements-hourly": {
+        "task": "achievements.evaluate_achievements",
+        "schedule": _every or crontab(minute=0),
+    },
+    # Full: everyone and every active achievement — catches anything an incremental run could miss.
+    "evaluate-achievements-nightly": {
+        "task": "achievements.evaluate_achievements",
+        "schedule": crontab(hour=2, minute=30),
+        "kwargs": {"full": True},
+    },
+}

@@ -162,6 +162,8 @@ if _env_str("EMAIL_URL"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Badges Portal <badges@localhost>")
+# The portal's address, for links in e-mails sent by background jobs (they have no request).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Celery: Redis when configured, else kombu's filesystem transport (one host).
 REDIS_URL = _env_str("REDIS_URL")

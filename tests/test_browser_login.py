@@ -24,7 +24,7 @@ def test_nw_admin_signs_in_and_sees_the_navigation(live_server, page: Page):
         expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
     expect(page.get_by_text("Cloud Fundamentals").first).to_be_visible()
 
-    page.get_by_role("button", name="Nadia Walsh").click()
+    page.get_by_role("button", name="Account of Nadia Walsh").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 

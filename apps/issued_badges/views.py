@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import User
+from apps.achievements.selectors import explain_achievements
 from apps.classes.forms import IssueOneBadgeForm
 from apps.classes.models import Classroom
 from apps.core.pagination import CappedPaginator
@@ -47,6 +48,7 @@ def _person_page(request: HttpRequest, person) -> HttpResponse:
         "issued": issued,
         "active_count": sum(not i.is_revoked for i in issued),
         "achievements": achievements_earned(person=person),
+        "explanations": explain_achievements(viewer=request.user, person=person),
         "revocable_orgs": administered_organization_ids(request.user),
     }
     return render(request, "issued_badges/user_badges.html", context)

@@ -7,6 +7,23 @@
     const invalid = document.querySelector(".is-invalid");
     if (invalid) invalid.focus();
     document.querySelectorAll(".chosen-list").forEach(updateChosen);
+    document.querySelectorAll("[data-kind-select]").forEach(showKindTargets);
+  });
+
+  // Achievement form: show only the target the chosen kind needs (a lab, a course, a set, a path, points).
+  const KIND_TARGET = {
+    lab_launched: "lab", lab_completed: "lab", course_completed: "course",
+    courses_completed: "courses", learning_path_completed: "learning_path", points_reached: "points_threshold",
+  };
+  function showKindTargets(select) {
+    const wanted = KIND_TARGET[select.value];
+    select.form.querySelectorAll("[data-kind-target]").forEach((field) => {
+      const wrapper = field.closest(".mb-3") || field.parentElement;
+      wrapper.hidden = Boolean(wanted) && field.dataset.kindTarget !== wanted;
+    });
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("[data-kind-select]")) showKindTargets(event.target);
   });
 
   // Dialogs filled by htmx: show "Loading…" each time one opens, focus its search box once loaded.

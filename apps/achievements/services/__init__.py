@@ -1,1 +1,7 @@
-"""Writes for achievements: activity records in, the evaluator out (it issues through the one door)."""
+"""Writes for achievements: achievements themselves, activity records in, the evaluator out (it issues
+through the one door, apps.issued_badges.services)."""
+
+from .achievements import achievement_create, achievement_set_active, achievement_update
+from .evaluation import achievements_evaluate
+
+__all__ = ["achievement_create", "achievement_set_active", "achievement_update", "achievements_evaluate"]

@@ -159,8 +159,16 @@ def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> Is
     badges = Badge.objects.only("id", "name", "organization_id", "is_active", "manual_issuance_enabled").in_bulk(
         requested.badge_ids
     )
-    recipients = User.objects.only("id", "username", "first_name", "last_name", "organization_id").in_bulk(
-        requested.recipient_ids
+    # The evaluator's recipients come from its own query over existing users: no rule applies to them and
+    # no name is needed here (a first evaluation would load 100,000 users for nothing; the ledger names
+    # them from the log). Everyone else's recipients are loaded and checked.
+    trusted = context.source == Source.ACHIEVEMENT
+    recipients = (
+        {}
+        if trusted
+        else User.objects.only("id", "username", "first_name", "last_name", "organization_id").in_bulk(
+            requested.recipient_ids
+        )
     )
     scope = issuer_scope(context.actor, context.classroom) if context.source in CLASS_SOURCES else None
     permitted = _actor_permitted(context, scope)
@@ -169,7 +177,7 @@ def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> Is
         for pk in requested.badge_ids
         if (code := Outcome.NOT_PERMITTED if not permitted else _badge_failure(context, badges.get(pk)))
     }
-    recipient_failures = _recipient_failures(context, scope, requested.recipient_ids, recipients)
+    recipient_failures = {} if trusted else _recipient_failures(context, scope, requested.recipient_ids, recipients)
     valid, rejected = requested.split(badge_failures, recipient_failures)
 
     batch = IssuanceBatch.objects.create(
@@ -186,7 +194,8 @@ def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> Is
     writer = PostgresWriter if connection.vendor == "postgresql" else PortableWriter
     inserted = writer.insert_issued(context, batch, valid, now, issued_at) if len(valid) else {}
     conflicts = writer.log_conflicts(context, batch, valid, now) if len(inserted) < len(valid) else {}
-    writer.log_rejected(context, batch, rejected, badges, recipients, now)
+    known_recipients = set(requested.recipient_ids) if trusted else recipients.keys()
+    writer.log_rejected(context, batch, rejected, badges, known_recipients, now)
 
     batch.issued_count = len(inserted)
     batch.failed_count = len(rejected) + len(conflicts)

@@ -1,0 +1,118 @@
+"""Achievement forms: they validate and never write (apps.achievements.services does)."""
+
+from django import forms
+
+from apps.badges.models import Badge
+from apps.courses.models import Course, Lab, LearningPath
+from apps.organizations.models import Organization
+from apps.organizations.querysets import administered_organization_ids, descendant_ids
+
+from .models import Achievement
+
+Kind = Achievement.Kind
+
+# The field each kind needs; the others are cleared.
+TARGET_FIELD = {
+    Kind.LAB_LAUNCHED: "lab",
+    Kind.LAB_COMPLETED: "lab",
+    Kind.COURSE_COMPLETED: "course",
+    Kind.COURSES_COMPLETED: "courses",
+    Kind.LEARNING_PATH_COMPLETED: "learning_path",
+    Kind.POINTS_REACHED: "points_threshold",
+}
+TARGET_FIELDS = ("lab", "course", "courses", "learning_path", "points_threshold")
+
+
+class AchievementForm(forms.ModelForm):
+    """What a student must do, and the badge it brings. Targets and badge come from the achievement's
+    organization (the course, lab or path may also belong to one of its child organizations)."""
+
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), empty_label=None)
+
+    class Meta:
+        model = Achievement
+        fields = ["organization", "name", "description", "kind", *TARGET_FIELDS, "badge"]
+        labels = {"lab": "Lab", "learning_path": "Learning path", "points_threshold": "Points"}
+        help_texts = {
+            "kind": "What the student must do.",
+            "courses": "Every course of this set must be completed.",
+            "learning_path": "Every course of the path and, when the path has one, its exam.",
+            "points_threshold": "The badge is issued when the student's activity points reach this total.",
+            "badge": "Issued automatically, once, to every student who meets this achievement.",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "courses": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        admin_ids = administered_organization_ids(user)
+        self.fields["organization"].queryset = Organization.objects.filter(pk__in=admin_ids).order_by("name")
+        if self.instance.pk:  # an achievement stays in its organization
+            del self.fields["organization"]
+        courses = Course.objects.filter(organization__in=admin_ids).select_related("organization").order_by("title")
+        self.fields["course"].queryset = courses
+        self.fields["courses"].queryset = courses
+        self.fields["lab"].queryset = (
+            Lab.objects.filter(course__organization__in=admin_ids)
+            .select_related("course")
+            .order_by("course__title", "position")
+        )
+        self.fields["lab"].label_from_instance = lambda lab: f"{lab.course.title} — {lab.title}"
+        self.fields["learning_path"].queryset = LearningPath.objects.filter(organization__in=admin_ids).order_by(
+            "title"
+        )
+        self.fields["badge"].queryset = (
+            Badge.objects.filter(organization__in=admin_ids).select_related("organization").order_by("name")
+        )
+        self.fields["kind"].widget.attrs["data-kind-select"] = ""
+        for name in TARGET_FIELDS:
+            self.fields[name].required = False
+            self.fields[name].widget.attrs["data-kind-target"] = name
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        organization = cleaned.get("organization") or getattr(self.instance, "organization", None)
+        if not kind or organization is None:
+            return cleaned
+        wanted = TARGET_FIELD[kind]
+        value = cleaned.get(wanted)
+        if wanted == "points_threshold":
+            if value is None or value <= 0:
+                self.add_error("points_threshold", "Enter the number of points to reach (1 or more).")
+        elif wanted == "courses":
+            if not value:
+                self.add_error("courses", "Choose at least one course: an empty set can never be completed.")
+        elif value is None:
+            self.add_error(wanted, f"Choose the {self.fields[wanted].label.lower()} of this achievement.")
+        # Everything must belong to the achievement's organization (targets: or one of its children).
+        family = descendant_ids([organization.pk])
+        badge = cleaned.get("badge")
+        if badge is not None and badge.organization_id != organization.pk:
+            self.add_error("badge", f"Choose a badge of {organization}: this one belongs to {badge.organization}.")
+        owners = {
+            "course": lambda course: course.organization_id,
+            "lab": lambda lab: lab.course.organization_id,
+            "learning_path": lambda path: path.organization_id,
+        }
+        if wanted in owners and value is not None and owners[wanted](value) not in family:
+            self.add_error(wanted, f"Choose one of {organization}: this one belongs to another organization.")
+        if wanted == "courses" and value and any(course.organization_id not in family for course in value):
+            self.add_error("courses", f"Choose courses of {organization}.")
+        for name in TARGET_FIELDS:  # the other kinds' fields are not kept
+            if name != wanted:
+                cleaned[name] = [] if name == "courses" else None
+        return cleaned
+
+
+class NotificationForm(forms.Form):
+    """The preview's question: how are the students who qualify told?"""
+
+    notification = forms.ChoiceField(
+        label="How are students told?",
+        choices=Achievement.Notification.choices,
+        initial=Achievement.Notification.EACH,
+        widget=forms.RadioSelect,
+    )

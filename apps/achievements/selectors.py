@@ -1,0 +1,238 @@
+"""Reads for achievement pages: the list, the run log, the preview, and "Why not awarded?"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
+
+from apps.accounts.models import User
+from apps.assignments.models import CourseAssignment
+from apps.classes.models import Enrollment
+from apps.courses.models import LearningPathCourse
+from apps.issued_badges.models import IssuedBadge
+from apps.organizations.models import Organization
+from apps.organizations.querysets import administered_organization_ids
+
+from .models import Achievement, AchievementEvaluation, ActivityRecord, EarnedAchievement, EvaluationRun
+from .requirements import Requirement, per_user_sql
+
+Kind = Achievement.Kind
+Activity = ActivityRecord.Kind
+
+
+def _with_targets(achievements: QuerySet[Achievement]) -> QuerySet[Achievement]:
+    return achievements.select_related(
+        "organization", "badge", "lab__course", "course", "learning_path"
+    ).prefetch_related(
+        "courses",
+        Prefetch(
+            "learning_path__steps",
+            queryset=LearningPathCourse.objects.select_related("course").order_by("position"),
+        ),
+    )
+
+
+def achievement_list(*, user, search: str = "", status: str = "") -> QuerySet[Achievement]:
+    achievements = Achievement.objects.administered_by(user)
+    if search:
+        achievements = achievements.filter(Q(name__icontains=search) | Q(badge__name__icontains=search))
+    if status in ("active", "inactive"):
+        achievements = achievements.filter(is_active=status == "active")
+    return _with_targets(achievements.annotate(earned_count=Count("earned"))).order_by("-is_active", "name", "pk")
+
+
+def administered_achievement(*, user, pk: int) -> Achievement:
+    return _with_targets(Achievement.objects.administered_by(user)).get(pk=pk)
+
+
+def achievement_run_log(*, achievement: Achievement, limit: int = 25) -> list[AchievementEvaluation]:
+    return list(achievement.evaluations.select_related("run").order_by("-started_at", "-pk")[:limit])
+
+
+def last_runs(limit: int = 5) -> list[EvaluationRun]:
+    return list(EvaluationRun.objects.select_related("requested_by").order_by("-started_at", "-pk")[:limit])
+
+
+def requirement_text(achievement: Achievement) -> str:
+    """What the achievement asks, in a sentence (its targets loaded by ``_with_targets``)."""
+    match achievement.kind:
+        case Kind.LAB_LAUNCHED:
+            return f"Launch the lab “{achievement.lab.title}” ({achievement.lab.course.title})"
+        case Kind.LAB_COMPLETED:
+            return f"Complete the lab “{achievement.lab.title}” ({achievement.lab.course.title})"
+        case Kind.COURSE_COMPLETED:
+            return f"Complete the course “{achievement.course.title}”"
+        case Kind.COURSES_COMPLETED:
+            titles = ", ".join(f"“{course.title}”" for course in achievement.courses.all())
+            return f"Complete every course of: {titles}"
+        case Kind.LEARNING_PATH_COMPLETED:
+            path = achievement.learning_path
+            exam = f" and pass its exam “{path.exam_title}”" if path.has_exam else ""
+            return f"Complete every course of the learning path “{path.title}”{exam}"
+        case Kind.POINTS_REACHED:
+            return f"Reach {achievement.points_threshold:,} activity points"
+    return achievement.get_kind_display()
+
+
+@dataclass(frozen=True)
+class Preview:
+    qualify: int  # meet it today
+    will_receive: int  # of whom do not hold the badge yet (revoked ones never get it again)
+    sample: list[User]
+
+
+def achievement_preview(*, requirement: Requirement, badge_id: int, sample: int = 10) -> Preview:
+    """Who meets a (possibly unsaved) achievement now, and who of them the next run will issue its badge to:
+    the evaluator's own SQL, so the count is what the run then issues."""
+    per_user, params = per_user_sql(requirement)
+    meeting = User.objects.filter(
+        pk__in=RawSQL(f"SELECT p.user_id FROM ({per_user}) AS p WHERE p.first_met IS NOT NULL", params)  # noqa: S608, S611
+    )
+    receiving = meeting.exclude(issued_badges__badge_id=badge_id)
+    return Preview(
+        qualify=meeting.count(),
+        will_receive=receiving.count(),
+        sample=list(receiving.order_by("last_name", "first_name", "username")[:sample]),
+    )
+
+
+# --- "Why not awarded?" ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    label: str
+    met: bool
+    detail: str = ""  # when it was met, or how far along
+
+
+@dataclass
+class Explanation:
+    achievement: Achievement
+    conditions: list[Condition] = field(default_factory=list)
+    earned_at: datetime | None = None
+    badge_state: str = ""  # "held", "revoked" or ""
+
+    @property
+    def met(self) -> bool:
+        return all(condition.met for condition in self.conditions)
+
+    @property
+    def done(self) -> int:
+        return sum(condition.met for condition in self.conditions)
+
+
+def explain_achievements(*, viewer, person: User) -> list[Explanation]:
+    """Every active achievement that applies to ``person`` (and that ``viewer`` may see), each condition
+    evaluated now from their activity. A fixed number of queries, however many achievements."""
+    home_line = _home_line(person)
+    organizations = _organizations_of(person, home_line)
+    if viewer.pk != person.pk and not viewer.is_superuser:
+        organizations &= _organizations_seen_by(viewer)
+    if not organizations:
+        return []
+    achievements = list(
+        _with_targets(Achievement.objects.filter(is_active=True, organization__in=organizations)).order_by("name", "pk")
+    )
+    if not achievements:
+        return []
+    firsts = {
+        (kind, lab or course or path): first
+        for kind, lab, course, path, first in ActivityRecord.objects.filter(user=person)
+        .values_list("kind", "lab_id", "course_id", "learning_path_id")
+        .annotate(first=Min("occurred_at"))
+        .order_by()
+    }
+    points = ActivityRecord.objects.filter(user=person).aggregate(total=Sum("points"))["total"] or 0
+    earned = dict(
+        EarnedAchievement.objects.filter(user=person, achievement__in=achievements).values_list(
+            "achievement_id", "earned_at"
+        )
+    )
+    held = dict(
+        IssuedBadge.objects.filter(recipient=person, badge__in={a.badge_id for a in achievements}).values_list(
+            "badge_id", "revoked_at"
+        )
+    )
+    explanations = []
+    for achievement in achievements:
+        explanation = Explanation(achievement=achievement, earned_at=earned.get(achievement.pk))
+        if achievement.badge_id in held:
+            explanation.badge_state = "revoked" if held[achievement.badge_id] else "held"
+        explanation.conditions = _conditions(achievement, firsts, points, achievement.organization_id in home_line)
+        explanations.append(explanation)
+    return explanations
+
+
+def _conditions(achievement: Achievement, firsts, points: int, member: bool) -> list[Condition]:
+    def done(label, *keys) -> Condition:
+        dates = [firsts[key] for key in keys if key in firsts]
+        first = min(dates) if dates else None
+        return Condition(label, first is not None, f"{first:%b %-d, %Y}" if first else "")
+
+    match achievement.kind:
+        case Kind.LAB_LAUNCHED:
+            lab = achievement.lab
+            return [
+                done(f"Lab “{lab.title}” launched", (Activity.LAB_LAUNCHED, lab.pk), (Activity.LAB_COMPLETED, lab.pk))
+            ]
+        case Kind.LAB_COMPLETED:
+            return [done(f"Lab “{achievement.lab.title}” completed", (Activity.LAB_COMPLETED, achievement.lab_id))]
+        case Kind.COURSE_COMPLETED:
+            return [
+                done(
+                    f"Course “{achievement.course.title}” completed", (Activity.COURSE_COMPLETED, achievement.course_id)
+                )
+            ]
+        case Kind.COURSES_COMPLETED:
+            return [
+                done(f"Course “{course.title}” completed", (Activity.COURSE_COMPLETED, course.pk))
+                for course in achievement.courses.all()
+            ]
+        case Kind.LEARNING_PATH_COMPLETED:
+            path = achievement.learning_path
+            conditions = [
+                done(f"Course “{step.course.title}” completed", (Activity.COURSE_COMPLETED, step.course_id))
+                for step in path.steps.all()
+            ]
+            if path.has_exam:
+                conditions.append(done(f"Exam “{path.exam_title}” passed", (Activity.EXAM_PASSED, path.pk)))
+            return conditions
+        case Kind.POINTS_REACHED:
+            threshold = achievement.points_threshold
+            if not member:  # the evaluator counts points for the organization's own people only
+                return [Condition(f"Member of {achievement.organization}", False, "points count for its members")]
+            return [Condition(f"{threshold:,} points", points >= threshold, f"{points:,} / {threshold:,} points")]
+    return []
+
+
+def _home_line(person: User) -> set[int]:
+    """The person's home organization and its parents: the achievements whose points they collect."""
+    ids: set[int] = set()
+    if person.organization_id:
+        parents = dict(Organization.objects.values_list("pk", "parent_id"))
+        current = person.organization_id
+        while current is not None and current not in ids:
+            ids.add(current)
+            current = parents.get(current)
+    return ids
+
+
+def _organizations_of(person: User, home_line: set[int]) -> set[int]:
+    """Where the person learns: their home organization and its parents, their classes' and course
+    assignments' organizations."""
+    ids = set(home_line)
+    ids.update(Enrollment.objects.filter(student=person).values_list("classroom__organization_id", flat=True))
+    ids.update(CourseAssignment.objects.filter(student=person).values_list("organization_id", flat=True))
+    return ids
+
+
+def _organizations_seen_by(viewer) -> set[int]:
+    from apps.classes.models import Classroom
+
+    return set(administered_organization_ids(viewer)) | set(
+        Classroom.objects.taught_by(viewer).values_list("organization_id", flat=True)
+    )

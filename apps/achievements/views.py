@@ -1,0 +1,169 @@
+"""Achievement pages (administrators): list with Evaluate now, create and activate with a preview, the
+achievement with its run log, edit, deactivate."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.organizations.querysets import administered_organization_ids
+
+from .forms import AchievementForm, NotificationForm
+from .models import Achievement
+from .requirements import requirement_from, requirements_of
+from .selectors import (
+    achievement_list,
+    achievement_preview,
+    achievement_run_log,
+    administered_achievement,
+    last_runs,
+    requirement_text,
+)
+from .services import achievement_create, achievement_set_active, achievement_update
+from .tasks import evaluate_achievements
+
+logger = logging.getLogger(__name__)
+
+
+def _require_administrator(request: HttpRequest) -> None:
+    if not administered_organization_ids(request.user):
+        raise PermissionDenied("Only organization administrators manage achievements.")
+
+
+def _achievement(request: HttpRequest, pk: int) -> Achievement:
+    try:
+        return administered_achievement(user=request.user, pk=pk)
+    except Achievement.DoesNotExist:
+        raise Http404("No achievement found.") from None
+
+
+@login_required
+@require_GET
+def achievement_list_view(request: HttpRequest) -> HttpResponse:
+    _require_administrator(request)
+    search = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    page = Paginator(achievement_list(user=request.user, search=search, status=status), 25).get_page(
+        request.GET.get("page")
+    )
+    for achievement in page.object_list:
+        achievement.requirement = requirement_text(achievement)
+    context = {"page": page, "search": search, "status": status, "runs": last_runs()}
+    return render(request, "achievements/achievement_list.html", context)
+
+
+@login_required
+def achievement_create_view(request: HttpRequest) -> HttpResponse:
+    """New achievement: the form, then a preview of who already qualifies and how they are told, then save."""
+    _require_administrator(request)
+    form = AchievementForm(request.POST or None, user=request.user)
+    if request.method == "POST" and "back" not in request.POST and form.is_valid():
+        data = form.cleaned_data
+        notify = NotificationForm(request.POST if "confirm" in request.POST else None)
+        if "confirm" in request.POST and notify.is_valid():
+            achievement = achievement_create(**data, notification=notify.cleaned_data["notification"])
+            messages.success(
+                request,
+                f"Achievement “{achievement.name}” created. The next evaluation (hourly, or Evaluate now) "
+                f"issues “{achievement.badge.name}” to everyone who meets it.",
+            )
+            return redirect("achievements:detail", pk=achievement.pk)
+        requirement = requirement_from(
+            organization_id=data["organization"].pk,
+            **{name: data[name] for name in ("kind", "lab", "course", "courses", "learning_path", "points_threshold")},
+        )
+        return _preview(request, form, notify, requirement, badge=data["badge"], name=data["name"], creating=True)
+    return render(request, "achievements/achievement_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_GET
+def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = _achievement(request, pk)
+    context = {
+        "achievement": achievement,
+        "requirement": requirement_text(achievement),
+        "evaluations": achievement_run_log(achievement=achievement),
+        "earned_count": achievement.earned.count(),
+    }
+    return render(request, "achievements/achievement_detail.html", context)
+
+
+@login_required
+def achievement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = _achievement(request, pk)
+    form = AchievementForm(request.POST or None, instance=achievement, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        achievement_update(achievement=achievement, **data)
+        messages.success(request, f"Achievement “{achievement.name}” saved. The next evaluation checks it again.")
+        return redirect("achievements:detail", pk=achievement.pk)
+    return render(
+        request, "achievements/achievement_form.html", {"form": form, "achievement": achievement, "creating": False}
+    )
+
+
+@login_required
+@require_POST
+def achievement_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Activate: first the preview (who qualifies already, how they are told), then activate."""
+    achievement = _achievement(request, pk)
+    if achievement.is_active:
+        messages.info(request, f"“{achievement.name}” is already active.")
+        return redirect("achievements:detail", pk=achievement.pk)
+    notify = NotificationForm(
+        request.POST if "confirm" in request.POST else None, initial={"notification": achievement.notification}
+    )
+    if "confirm" in request.POST and notify.is_valid():
+        achievement_set_active(achievement=achievement, active=True, notification=notify.cleaned_data["notification"])
+        messages.success(request, f"“{achievement.name}” is active: the next evaluation issues its badge.")
+        return redirect("achievements:detail", pk=achievement.pk)
+    requirement = requirements_of([achievement])[achievement.pk]
+    return _preview(request, None, notify, requirement, badge=achievement.badge, name=achievement.name,
+                    creating=False, achievement=achievement)  # fmt: skip
+
+
+@login_required
+@require_POST
+def achievement_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = _achievement(request, pk)
+    if achievement.is_active:
+        achievement_set_active(achievement=achievement, active=False)
+        messages.success(
+            request, f"“{achievement.name}” is inactive: nobody receives its badge automatically; badges issued stay."
+        )
+    return redirect("achievements:detail", pk=achievement.pk)
+
+
+@login_required
+@require_POST
+def evaluate_now(request: HttpRequest) -> HttpResponse:
+    """Evaluate now: enqueue the evaluator (the worker runs it); the list shows when it ran and what it did."""
+    _require_administrator(request)
+    try:
+        evaluate_achievements.delay(trigger="manual", requested_by_id=request.user.pk)
+    except Exception:
+        logger.exception("could not enqueue evaluate_achievements")
+        messages.error(request, "The evaluation could not be queued: the task queue is unavailable. Try again later.")
+    else:
+        messages.success(request, "Evaluation queued. It runs in the background; reload this page to see its result.")
+    return redirect("achievements:list")
+
+
+def _preview(request, form, notify, requirement, *, badge, name, creating, achievement=None) -> HttpResponse:
+    preview = achievement_preview(requirement=requirement, badge_id=badge.pk)
+    context = {
+        "form": form,
+        "notify": notify,
+        "preview": preview,
+        "badge": badge,
+        "name": name,
+        "creating": creating,
+        "achievement": achievement,
+    }
+    return render(request, "achievements/achievement_preview.html", context)

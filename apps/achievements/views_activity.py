@@ -1,0 +1,61 @@
+"""Activity pages for organization administrators: the list, record one activity, import a CSV file."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from apps.core.pagination import CappedPaginator
+from apps.organizations.querysets import administered_organization_ids
+
+from .forms_activity import ActivityFilterForm, ActivityImportForm, ActivityRecordForm
+from .selectors_activity import activity_record_list
+from .services.activity import activity_import_csv, activity_record_create
+
+
+def _require_administrator(request: HttpRequest) -> None:
+    if not administered_organization_ids(request.user):
+        raise PermissionDenied("Only organization administrators record activity.")
+
+
+@login_required
+@require_GET
+def activity_list(request: HttpRequest) -> HttpResponse:
+    _require_administrator(request)
+    filters = ActivityFilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    records = activity_record_list(user=request.user, search=data.get("q", ""), kind=data.get("kind", ""))
+    # Activity grows fast (every lab launch): a bounded count, and a page read as ids first.
+    page = CappedPaginator(records, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "achievements/activity_list.html", {"page": page, "filters": filters, "search": data.get("q", "")}
+    )
+
+
+@login_required
+def activity_create(request: HttpRequest) -> HttpResponse:
+    _require_administrator(request)
+    form = ActivityRecordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        record = activity_record_create(**form.cleaned_data)
+        messages.success(request, f"{record.get_kind_display()} recorded for {record.user.display_name}.")
+        return redirect("achievements:activity_list")
+    return render(request, "achievements/activity_form.html", {"form": form})
+
+
+@login_required
+def activity_import(request: HttpRequest) -> HttpResponse:
+    _require_administrator(request)
+    form = ActivityImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = activity_import_csv(actor=request.user, content=form.cleaned_data["file"].read())
+        if result.ok:
+            plural = "" if result.imported == 1 else "s"
+            messages.success(request, f"{result.imported} activity record{plural} imported.")
+            return redirect("achievements:activity_list")
+    context = {"form": form, "result": result, "time_zone": timezone.get_default_timezone_name()}
+    return render(request, "achievements/activity_import.html", context)
