@@ -69,7 +69,7 @@ def test_revoke_with_a_reason_then_the_students_page_says_revoked(demo_world, si
     student_page = sign_in(context.new_page(), "nw-student09")
     student_page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My Badges").click()
     card = student_page.get_by_role("article").filter(has_text="Lab Pioneer")
-    expect(card.get_by_text("Revoked")).to_be_visible()
+    expect(card.get_by_text("Revoked", exact=True)).to_be_visible()
     context.close()
     issued = IssuedBadge.objects.get(recipient__username="nw-student09", badge__name="Lab Pioneer")
     assert issued.is_revoked and issued.revocation_reason == "Lab done by someone else"

@@ -1,6 +1,7 @@
 """Achievement forms: they validate and never write (apps.achievements.services does)."""
 
 from django import forms
+from django.core.validators import MinValueValidator
 
 from apps.badges.models import Badge
 from apps.courses.models import Course, Lab, LearningPath
@@ -21,6 +22,16 @@ TARGET_FIELD = {
     Kind.POINTS_REACHED: "points_threshold",
 }
 TARGET_FIELDS = ("lab", "course", "courses", "learning_path", "points_threshold")
+POINTS_MESSAGE = "Enter the number of points to reach (1 or more)."
+# A choice not in the list is another organization's object (or a tampered id): say so plainly.
+NOT_YOURS = {
+    "organization": "That organization is not one you administer: choose one from the list.",
+    "badge": "That badge is not one of your organizations’ badges: choose one from the list.",
+    "lab": "That lab is not one of your organizations’ labs: choose one from the list.",
+    "course": "That course is not one of your organizations’ courses: choose one from the list.",
+    "courses": "One of these courses is not one of your organizations’ courses: choose them from the list.",
+    "learning_path": "That learning path is not one of your organizations’ learning paths: choose one from the list.",
+}
 
 
 class AchievementForm(forms.ModelForm):
@@ -66,6 +77,14 @@ class AchievementForm(forms.ModelForm):
         self.fields["badge"].queryset = (
             Badge.objects.filter(organization__in=admin_ids).select_related("organization").order_by("name")
         )
+        for name, message in NOT_YOURS.items():
+            if name in self.fields:
+                self.fields[name].error_messages.update(invalid_choice=message, invalid_pk_value=message)
+        # One rule, one message: 0 and negative thresholds get the same words as a missing one.
+        points = self.fields["points_threshold"]
+        points.validators = [v for v in points.validators if not isinstance(v, MinValueValidator)]
+        points.validators.append(MinValueValidator(1, message=POINTS_MESSAGE))
+        points.widget.attrs["min"] = 1
         self.fields["kind"].widget.attrs["data-kind-select"] = ""
         for name in TARGET_FIELDS:
             self.fields[name].required = False
@@ -79,14 +98,17 @@ class AchievementForm(forms.ModelForm):
             return cleaned
         wanted = TARGET_FIELD[kind]
         value = cleaned.get(wanted)
-        if wanted == "points_threshold":
+        label = self.fields[wanted].label.lower()
+        if wanted in self.errors:  # already said what is wrong with it (not in the list, below 1)
+            pass
+        elif wanted == "points_threshold":
             if value is None or value <= 0:
-                self.add_error("points_threshold", "Enter the number of points to reach (1 or more).")
+                self.add_error("points_threshold", POINTS_MESSAGE)
         elif wanted == "courses":
             if not value:
                 self.add_error("courses", "Choose at least one course: an empty set can never be completed.")
         elif value is None:
-            self.add_error(wanted, f"Choose the {self.fields[wanted].label.lower()} of this achievement.")
+            self.add_error(wanted, f"Choose the {label} of this achievement.")
         # Everything must belong to the achievement's organization (targets: or one of its children).
         family = descendant_ids([organization.pk])
         badge = cleaned.get("badge")
@@ -98,9 +120,11 @@ class AchievementForm(forms.ModelForm):
             "learning_path": lambda path: path.organization_id,
         }
         if wanted in owners and value is not None and owners[wanted](value) not in family:
-            self.add_error(wanted, f"Choose one of {organization}: this one belongs to another organization.")
+            self.add_error(wanted, f"Choose a {label} of {organization}: this one belongs to another organization.")
         if wanted == "courses" and value and any(course.organization_id not in family for course in value):
-            self.add_error("courses", f"Choose courses of {organization}.")
+            self.add_error(
+                "courses", f"Choose courses of {organization}: some of these belong to another organization."
+            )
         for name in TARGET_FIELDS:  # the other kinds' fields are not kept
             if name != wanted:
                 cleaned[name] = [] if name == "courses" else None

@@ -123,7 +123,8 @@ class ActivityRecord(models.Model):
             models.Index(fields=["kind", "lab", "user"], name="activity_kind_lab_user"),
             models.Index(fields=["kind", "course", "user"], name="activity_kind_course_user"),
             models.Index(fields=["kind", "learning_path", "user"], name="activity_kind_path_user"),
-            models.Index(fields=["user", "occurred_at"], name="activity_user_occurred"),
+            # A student's history in order, with its points: the running total of points_reached (index-only).
+            models.Index(fields=["user", "occurred_at", "id"], include=["points"], name="activity_user_history"),
         ]
         constraints = [
             models.CheckConstraint(

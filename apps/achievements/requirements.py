@@ -9,6 +9,7 @@ both run; the evaluator wraps it in one INSERT per achievement.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -53,7 +54,8 @@ def requirements_of(achievements: Iterable[Achievement]) -> dict[int, Requiremen
             sets.setdefault(achievement_id, []).append(course_id)
     path_ids = {a.learning_path_id for a in achievements if a.kind == Kind.LEARNING_PATH_COMPLETED}
     paths = _paths(path_ids)
-    return {a.pk: _requirement(a, sets.get(a.pk, ()), paths) for a in achievements}
+    members = functools.cache(lambda organization_id: tuple(sorted(descendant_ids([organization_id]))))
+    return {a.pk: _requirement(a, sets.get(a.pk, ()), paths, members) for a in achievements}
 
 
 def requirement_from(*, organization_id: int, kind: str, lab=None, course=None, courses=(), learning_path=None,
@@ -68,7 +70,7 @@ def requirement_from(*, organization_id: int, kind: str, lab=None, course=None, 
         points_threshold=points_threshold,
     )
     paths = _paths({learning_path.pk} if learning_path is not None else set())
-    return _requirement(draft, sorted(c.pk for c in courses), paths)
+    return _requirement(draft, sorted(c.pk for c in courses), paths, lambda pk: tuple(sorted(descendant_ids([pk]))))
 
 
 def _paths(path_ids) -> dict[int, tuple[tuple[int, ...], bool]]:
@@ -83,7 +85,7 @@ def _paths(path_ids) -> dict[int, tuple[tuple[int, ...], bool]]:
     return {pk: (tuple(sorted(courses)), bool(exams.get(pk))) for pk, courses in steps.items()}
 
 
-def _requirement(achievement: Achievement, course_set, paths) -> Requirement:
+def _requirement(achievement: Achievement, course_set, paths, members) -> Requirement:
     base = {"kind": achievement.kind, "organization_id": achievement.organization_id}
     match achievement.kind:
         case Kind.LAB_LAUNCHED | Kind.LAB_COMPLETED:
@@ -96,8 +98,11 @@ def _requirement(achievement: Achievement, course_set, paths) -> Requirement:
             courses, exam = paths.get(achievement.learning_path_id, ((), False))
             return Requirement(**base, learning_path_id=achievement.learning_path_id, course_ids=courses, exam=exam)
         case Kind.POINTS_REACHED:
-            members = tuple(sorted(descendant_ids([achievement.organization_id])))
-            return Requirement(**base, points_threshold=achievement.points_threshold, member_organization_ids=members)
+            return Requirement(
+                **base,
+                points_threshold=achievement.points_threshold,
+                member_organization_ids=members(achievement.organization_id),
+            )
     raise ValueError(f"unknown achievement kind {achievement.kind!r}")
 
 
@@ -106,17 +111,20 @@ def _in(values) -> tuple[str, list]:
     return "(" + ", ".join(["%s"] * len(values)) + ")", values
 
 
-def per_user_sql(requirement: Requirement, *, active_between: tuple[int, int] | None = None) -> tuple[str, list]:
+def per_user_sql(requirement: Requirement, *, active: list[int] | tuple[int, int] | None = None) -> tuple[str, list]:
     """SELECT user_id, first_met for every user with activity relevant to ``requirement``.
 
-    ``active_between=(after, upto)`` keeps only the users who have an activity record with an id in
-    (after, upto]: the incremental run. Their whole history is still read (an achievement is met by
-    everything a student has ever done), only the set of students is narrowed.
+    ``active`` narrows it to the users of an incremental run: a list of their ids, or ``(after, upto)``,
+    the users with an activity record whose id is in (after, upto] (for very many of them). Their whole
+    history is still read: an achievement is met by everything a student has ever done.
     """
     users_sql, users_params = "", []
-    if active_between is not None:
+    if isinstance(active, tuple):
         users_sql = f" AND user_id IN (SELECT user_id FROM {ACTIVITY} WHERE id > %s AND id <= %s)"  # noqa: S608
-        users_params = list(active_between)
+        users_params = list(active)
+    elif active is not None:
+        ids_sql, users_params = _in(active or [0])
+        users_sql = f" AND user_id IN {ids_sql}"
     r = requirement
     match r.kind:
         case Kind.LAB_LAUNCHED | Kind.LAB_COMPLETED:
@@ -141,19 +149,36 @@ def per_user_sql(requirement: Requirement, *, active_between: tuple[int, int] | 
         case Kind.COURSES_COMPLETED | Kind.LEARNING_PATH_COMPLETED:
             return _steps_sql(r, users_sql, users_params)
         case Kind.POINTS_REACHED:
-            # Points count for the organization's own people (home organization in its tree); the badge is
-            # dated when their running total first reached the threshold.
-            members_sql, members_params = _in(r.member_organization_ids)
-            return (
-                "SELECT user_id, MIN(CASE WHEN running >= %s THEN occurred_at END) AS first_met FROM ("  # noqa: S608
-                "  SELECT user_id, occurred_at, SUM(points) OVER ("
-                "    PARTITION BY user_id ORDER BY occurred_at, id ROWS UNBOUNDED PRECEDING) AS running"
-                f"  FROM {ACTIVITY} WHERE points > 0{users_sql}"
-                f"  AND user_id IN (SELECT id FROM {USERS} WHERE organization_id IN {members_sql})"
-                ") AS totals GROUP BY user_id",
-                [r.points_threshold, *users_params, *members_params],
-            )
+            return _points_sql(r, active)
     raise ValueError(f"unknown achievement kind {r.kind!r}")
+
+
+def _points_sql(r: Requirement, active) -> tuple[str, list]:
+    """Points count for the organization's own people (home organization in its tree); the badge is dated
+    when a student's running total first reached the threshold. An incremental run starts from the active
+    people and reads their records (not every record with points)."""
+    members_sql, members_params = _in(r.member_organization_ids)
+    people, people_params = f"{USERS} AS u", []
+    if isinstance(active, tuple):
+        people = (
+            f"(SELECT DISTINCT user_id FROM {ACTIVITY} WHERE id > %s AND id <= %s) AS active "  # noqa: S608
+            f"JOIN {USERS} AS u ON u.id = active.user_id"
+        )
+        people_params = list(active)
+    named_sql, named_params = "", []
+    if isinstance(active, list):
+        ids_sql, named_params = _in(active or [0])
+        named_sql = f" AND a.user_id IN {ids_sql} AND u.id IN {ids_sql}"  # both sides: two index lookups
+        named_params = named_params * 2
+    return (
+        "SELECT user_id, MIN(CASE WHEN running >= %s THEN occurred_at END) AS first_met FROM ("  # noqa: S608
+        "  SELECT a.user_id, a.occurred_at, SUM(a.points) OVER ("
+        "    PARTITION BY a.user_id ORDER BY a.occurred_at, a.id ROWS UNBOUNDED PRECEDING) AS running"
+        f"  FROM {people} JOIN {ACTIVITY} AS a ON a.user_id = u.id"
+        f"  WHERE u.organization_id IN {members_sql} AND a.points > 0{named_sql}"
+        ") AS totals GROUP BY user_id",
+        [r.points_threshold, *people_params, *members_params, *named_params],
+    )
 
 
 def _steps_sql(r: Requirement, users_sql: str, users_params: list) -> tuple[str, list]:

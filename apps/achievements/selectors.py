@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from apps.accounts.models import User
 from apps.assignments.models import CourseAssignment
@@ -83,6 +85,11 @@ class Preview:
     will_receive: int  # of whom do not hold the badge yet (revoked ones never get it again)
     sample: list[User]
 
+    @property
+    def excluded(self) -> int:
+        """Meet it but hold the badge already, or had it revoked."""
+        return self.qualify - self.will_receive
+
 
 def achievement_preview(*, requirement: Requirement, badge_id: int, sample: int = 10) -> Preview:
     """Who meets a (possibly unsaved) achievement now, and who of them the next run will issue its badge to:
@@ -125,9 +132,10 @@ class Explanation:
         return sum(condition.met for condition in self.conditions)
 
 
-def explain_achievements(*, viewer, person: User) -> list[Explanation]:
+def explain_achievements(*, viewer, person: User, holding: list[IssuedBadge]) -> list[Explanation]:
     """Every active achievement that applies to ``person`` (and that ``viewer`` may see), each condition
-    evaluated now from their activity. A fixed number of queries, however many achievements."""
+    evaluated now from their activity; ``holding``: the person's issued badges, as the page has them.
+    A fixed number of queries, however many achievements."""
     home_line = _home_line(person)
     organizations = _organizations_of(person, home_line)
     if viewer.pk != person.pk and not viewer.is_superuser:
@@ -139,24 +147,21 @@ def explain_achievements(*, viewer, person: User) -> list[Explanation]:
     )
     if not achievements:
         return []
-    firsts = {
-        (kind, lab or course or path): first
-        for kind, lab, course, path, first in ActivityRecord.objects.filter(user=person)
+    firsts, points = {}, 0  # when each thing was first done, and all points: one query
+    for kind, lab, course, path, first, scored in (
+        ActivityRecord.objects.filter(user=person)
         .values_list("kind", "lab_id", "course_id", "learning_path_id")
-        .annotate(first=Min("occurred_at"))
+        .annotate(first=Min("occurred_at"), scored=Sum("points"))
         .order_by()
-    }
-    points = ActivityRecord.objects.filter(user=person).aggregate(total=Sum("points"))["total"] or 0
+    ):
+        firsts[(kind, lab or course or path)] = first
+        points += scored or 0
     earned = dict(
         EarnedAchievement.objects.filter(user=person, achievement__in=achievements).values_list(
             "achievement_id", "earned_at"
         )
     )
-    held = dict(
-        IssuedBadge.objects.filter(recipient=person, badge__in={a.badge_id for a in achievements}).values_list(
-            "badge_id", "revoked_at"
-        )
-    )
+    held = {item.badge_id: item.revoked_at for item in holding}
     explanations = []
     for achievement in achievements:
         explanation = Explanation(achievement=achievement, earned_at=earned.get(achievement.pk))
@@ -171,7 +176,8 @@ def _conditions(achievement: Achievement, firsts, points: int, member: bool) -> 
     def done(label, *keys) -> Condition:
         dates = [firsts[key] for key in keys if key in firsts]
         first = min(dates) if dates else None
-        return Condition(label, first is not None, f"{first:%b %-d, %Y}" if first else "")
+        # Dated as the page dates everything else: in the portal's time zone.
+        return Condition(label, first is not None, date_format(timezone.localtime(first), "M j, Y") if first else "")
 
     match achievement.kind:
         case Kind.LAB_LAUNCHED:

@@ -1,6 +1,7 @@
 """Achievement pages (administrators): list with Evaluate now, create and activate with a preview, the
 achievement with its run log, edit, deactivate."""
 
+import copy
 import logging
 
 from django.contrib import messages
@@ -97,7 +98,8 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def achievement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     achievement = _achievement(request, pk)
-    form = AchievementForm(request.POST or None, instance=achievement, user=request.user)
+    # The form validates a copy: a rejected edit must not rename the page it is shown on.
+    form = AchievementForm(request.POST or None, instance=copy.copy(achievement), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         achievement_update(achievement=achievement, **data)

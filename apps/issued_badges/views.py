@@ -48,7 +48,7 @@ def _person_page(request: HttpRequest, person) -> HttpResponse:
         "issued": issued,
         "active_count": sum(not i.is_revoked for i in issued),
         "achievements": achievements_earned(person=person),
-        "explanations": explain_achievements(viewer=request.user, person=person),
+        "explanations": explain_achievements(viewer=request.user, person=person, holding=issued),
         "revocable_orgs": administered_organization_ids(request.user),
     }
     return render(request, "issued_badges/user_badges.html", context)

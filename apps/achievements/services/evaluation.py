@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -36,6 +36,7 @@ from ..requirements import Requirement, per_user_sql, requirements_of
 logger = logging.getLogger(__name__)
 
 LOCK = "evaluate-achievements"
+ACTIVE_BY_NAME = 2000  # an incremental run names up to this many active users in its statements
 EARNED = EarnedAchievement._meta.db_table
 Kind = Achievement.Kind
 Activity = ActivityRecord.Kind
@@ -115,63 +116,82 @@ def _run(*, full: bool, trigger: str, requested_by) -> EvaluationRun:
 
 
 def _incremental_plan(achievements, requirements, last: EvaluationRun, upto: int):
-    """Achievements created, changed or failed since the last run: a full pass. The others: only when the
-    new activity can matter to them, and then only for the users who did something."""
+    """Achievements created, changed or failed since the last run: a full pass. The others: only when the new
+    activity concerns them, and then only for the students whose new activity does (named in the statement;
+    when very many did something, found by the activity id range instead)."""
     failed_last_time = set(
         AchievementEvaluation.objects.filter(run=last).exclude(error="").values_list("achievement_id", flat=True)
     )
     touched = _touched(last.watermark, upto)
-    window = (last.watermark, upto)
+    earned: dict[int, set[int]] = defaultdict(set)  # what the active students have earned already
+    if touched.active and not touched.many:
+        for achievement_id, user_id in EarnedAchievement.objects.filter(user_id__in=touched.active).values_list(
+            "achievement_id", "user_id"
+        ):
+            earned[achievement_id].add(user_id)
     plan = []
     for achievement in achievements:
         if achievement.updated_at >= last.started_at or achievement.pk in failed_last_time:
             plan.append((achievement, None))
-        elif touched and _concerns(requirements[achievement.pk], touched):
-            plan.append((achievement, window))
+        elif users := _concerned(requirements[achievement.pk], touched) - earned[achievement.pk]:
+            plan.append((achievement, (last.watermark, upto) if touched.many else sorted(users)))
     return plan
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Touched:
-    labs: frozenset[int]
-    courses: frozenset[int]
-    exams: frozenset[int]
-    points: bool
+    """Who the activity recorded since the last run concerns, by what it is about (two small queries)."""
 
-    def __bool__(self) -> bool:
-        return bool(self.labs or self.courses or self.exams or self.points)
+    labs: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    courses: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    exams: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    scored: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # user: new points
+    crossed: dict[int, tuple[int, int]] = field(default_factory=dict)  # user: (points before, points now)
+    active: set[int] = field(default_factory=set)
+    many: bool = False  # more active students than a statement should name
 
 
 def _touched(after: int, upto: int) -> _Touched:
-    """What the activity recorded since the last run is about (one query, a few rows)."""
-    labs, courses, exams, points = set(), set(), set(), False
+    touched = _Touched()
     new = ActivityRecord.objects.filter(pk__gt=after, pk__lte=upto).order_by()
-    for kind, lab, course, path, has_points in new.values_list(
-        "kind", "lab_id", "course_id", "learning_path_id", "points"
-    ).distinct():
+    rows = new.values_list("user_id", "kind", "lab_id", "course_id", "learning_path_id", "points")
+    active = touched.active
+    for user_id, kind, lab, course, path, points in rows.iterator(chunk_size=5000):
+        active.add(user_id)
         if kind in (Activity.LAB_LAUNCHED, Activity.LAB_COMPLETED):
-            labs.add(lab)
+            touched.labs[lab].add(user_id)
         elif kind == Activity.COURSE_COMPLETED:
-            courses.add(course)
+            touched.courses[course].add(user_id)
         elif kind == Activity.EXAM_PASSED:
-            exams.add(path)
-        points = points or bool(has_points)
-    return _Touched(frozenset(labs), frozenset(courses), frozenset(exams), points)
+            touched.exams[path].add(user_id)
+        if points:
+            touched.scored[user_id] += points
+    touched.many = len(active) > ACTIVE_BY_NAME
+    if touched.scored and not touched.many:
+        totals = ActivityRecord.objects.filter(user_id__in=touched.scored, pk__lte=upto).values_list("user_id")
+        for user_id, total in totals.annotate(total=Sum("points")).order_by():
+            touched.crossed[user_id] = (total - touched.scored[user_id], total)
+    return touched
 
 
-def _concerns(requirement: Requirement, touched: _Touched) -> bool:
+def _concerned(requirement: Requirement, touched: _Touched) -> set[int]:
+    """The students whose new activity may make them meet ``requirement`` now."""
     match requirement.kind:
         case Kind.LAB_LAUNCHED | Kind.LAB_COMPLETED:
-            return requirement.lab_id in touched.labs
+            return set(touched.labs.get(requirement.lab_id, ()))
         case Kind.COURSE_COMPLETED:
-            return requirement.course_id in touched.courses
+            return set(touched.courses.get(requirement.course_id, ()))
         case Kind.COURSES_COMPLETED | Kind.LEARNING_PATH_COMPLETED:
-            return bool(touched.courses.intersection(requirement.course_ids)) or (
-                requirement.exam and requirement.learning_path_id in touched.exams
-            )
-        case Kind.POINTS_REACHED:
-            return touched.points
-    return True
+            users = {u for course in requirement.course_ids for u in touched.courses.get(course, ())}
+            if requirement.exam:
+                users |= touched.exams.get(requirement.learning_path_id, set())
+            return users
+        case Kind.POINTS_REACHED:  # only those whose new points carried them over the threshold
+            if touched.many:
+                return set(touched.scored)
+            threshold = requirement.points_threshold
+            return {user for user, (before, now) in touched.crossed.items() if before < threshold <= now}
+    return set()
 
 
 def _evaluate(achievement: Achievement, requirement: Requirement, window, told: _Told) -> _Outcome:
@@ -208,7 +228,7 @@ def _earn(achievement: Achievement, requirement: Requirement, window) -> tuple[_
     PostgreSQL: one statement (the users are found, counted and inserted by it). SQLite: a count, then
     the same INSERT … SELECT … RETURNING.
     """
-    per_user, params = per_user_sql(requirement, active_between=window)
+    per_user, params = per_user_sql(requirement, active=window)
     insert = (
         f"INSERT INTO {EARNED} (user_id, achievement_id, earned_at) "  # noqa: S608 - our tables; values are parameters
         "SELECT p.user_id, %s, p.first_met FROM per_user AS p "

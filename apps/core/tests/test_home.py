@@ -27,6 +27,7 @@ def test_navigation_shows_each_role_only_its_pages(world, client):
         "Classes",
         "Course Assignments",
         "Badges",
+        "Achievements",
         "Find Issued Badges",
         "My Badges",
     ]

@@ -1,0 +1,76 @@
+"""An achievement created through its form and preview in Chromium, then seen on a student's page (issue 5)."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from apps.accounts.models import User
+from apps.achievements.models import Achievement
+from apps.achievements.services import achievements_evaluate
+from apps.issued_badges.models import IssuedBadge
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_create_an_achievement_preview_it_then_see_it_on_the_students_page(
+    demo_world, sign_in, live_server, page: Page
+):
+    sign_in(page, "nw-admin")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Achievements").click()
+    page.get_by_role("link", name="New achievement").click()
+
+    # Choosing a kind shows the one target it needs.
+    page.get_by_label("Name").fill("Networking done")
+    kind = page.get_by_label("Kind")
+    kind.select_option(label="Points reached")
+    expect(page.get_by_label("Points")).to_be_visible()
+    expect(page.get_by_label("Course", exact=True)).to_be_hidden()
+    kind.select_option(label="Course completed")
+    expect(page.get_by_label("Course", exact=True)).to_be_visible()
+    for hidden in ("Lab", "Courses", "Learning path", "Points"):
+        expect(page.get_by_label(hidden, exact=True)).to_be_hidden()
+    page.get_by_label("Course", exact=True).select_option(label="NET-110 Cloud Networking Essentials")
+    page.get_by_label("Badge").select_option(label="Cloud Explorer")
+    page.get_by_role("button", name="Preview").click()
+
+    # The preview: who already qualifies, and how they are told.
+    expect(page.get_by_role("heading", name="Before creating “Networking done”")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("2 students already qualify")
+    expect(page.get_by_role("status")).to_contain_text("will receive “Cloud Explorer”")
+    expect(page.get_by_text("(nw-student01)")).to_be_visible()
+    expect(page.get_by_text("(nw-student02)")).to_be_visible()
+    assert not Achievement.objects.filter(name="Networking done").exists()
+    page.get_by_label("Silent (no e-mail)").check()
+    page.get_by_role("button", name="Create achievement").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Achievement “Networking done” created.")
+    expect(page.get_by_role("heading", name="Networking done")).to_contain_text("Active")
+    expect(page.get_by_text("Silent (no e-mail)")).to_be_visible()
+    achievement = Achievement.objects.get(name="Networking done")
+    assert (achievement.kind, achievement.course.code, achievement.badge.name, achievement.notification) == (
+        "course_completed", "NET-110", "Cloud Explorer", "silent"
+    )  # fmt: skip
+
+    run = achievements_evaluate()  # what the hourly task does
+    assert run.evaluations.get(achievement=achievement).badges_issued == 2
+
+    student = User.objects.get(username="nw-student02")
+    page.goto(f"{live_server.url}/users/{student.pk}/badges/")
+    card = page.get_by_role("article").filter(has_text="Cloud Explorer").first
+    expect(card).to_contain_text("Achievement · Networking done")
+    why = page.get_by_role("region", name="Why not awarded?")
+    networking = why.get_by_role("article").filter(has_text="Networking done")
+    expect(networking).to_contain_text("Badge held")
+    condition = networking.get_by_role("listitem")
+    expect(condition).to_contain_text("✔")
+    expect(condition).to_contain_text(f"Course “Cloud Networking Essentials” completed · {_date(student)}")
+    path = why.get_by_role("article").filter(has_text="Cloud Architect Path completed")
+    expect(path).to_contain_text("2 of 4 done")
+    expect(path.get_by_role("listitem").filter(has_text="Securing Cloud Workloads")).to_contain_text("✘")
+    expect(path.get_by_role("listitem").filter(has_text="Cloud Architect Exam")).to_contain_text("✘")
+    expect(path.get_by_role("listitem").filter(has_text="Cloud Fundamentals")).to_contain_text("✔")
+    assert IssuedBadge.objects.get(recipient=student, badge__name="Cloud Explorer").achievement == achievement
+
+
+def _date(student) -> str:
+    first = student.activity_records.get(course__code="NET-110").occurred_at
+    return f"{first:%b %-d, %Y}"
