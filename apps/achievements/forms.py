@@ -1,5 +1,7 @@
 """Achievement forms: they validate and never write (apps.achievements.services does)."""
 
+import json
+
 from django import forms
 from django.core.validators import MinValueValidator
 
@@ -85,7 +87,7 @@ class AchievementForm(forms.ModelForm):
         points.validators = [v for v in points.validators if not isinstance(v, MinValueValidator)]
         points.validators.append(MinValueValidator(1, message=POINTS_MESSAGE))
         points.widget.attrs["min"] = 1
-        self.fields["kind"].widget.attrs["data-kind-select"] = ""
+        self.fields["kind"].widget.attrs["data-kind-select"] = json.dumps(TARGET_FIELD)
         for name in TARGET_FIELDS:
             self.fields[name].required = False
             self.fields[name].widget.attrs["data-kind-target"] = name

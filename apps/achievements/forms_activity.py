@@ -1,5 +1,7 @@
 """Activity forms: filter the list, record one activity, upload a CSV file. They validate and never write."""
 
+import json
+
 from django import forms
 from django.utils import timezone
 
@@ -35,8 +37,6 @@ class _CatalogChoiceField(forms.ModelChoiceField):
 class ActivityRecordForm(forms.Form):
     """One activity of one student. Only the target the kind needs is kept (the others are ignored)."""
 
-    target_fields = TARGET_FIELD  # for the page's script, which shows only the target the kind needs
-
     student = forms.CharField(label="Student's username", max_length=150)
     kind = forms.ChoiceField(label="Activity", choices=[("", "Choose…"), *ActivityKind.choices])
     course = _CatalogChoiceField(code=lambda course: course.code, help_text="For “Course completed”.")
@@ -64,6 +64,9 @@ class ActivityRecordForm(forms.Form):
         several = len(administered_organization_ids(user)) > 1
         for name in ("course", "lab", "learning_path"):
             self.fields[name].show_organization = several
+        self.fields["kind"].widget.attrs["data-kind-select"] = json.dumps(TARGET_FIELD)
+        for name in ("course", "lab", "learning_path"):
+            self.fields[name].widget.attrs["data-kind-target"] = name
         now = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["occurred_at"].initial = now
         self.fields["occurred_at"].widget.attrs["max"] = now.strftime("%Y-%m-%dT23:59")

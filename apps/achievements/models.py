@@ -193,10 +193,6 @@ class EvaluationRun(models.Model):
     def __str__(self) -> str:
         return f"{self.get_mode_display()} evaluation of {self.started_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def duration(self):
-        return self.finished_at - self.started_at if self.finished_at else None
-
 
 class AchievementEvaluation(models.Model):
     """One achievement's part of a run: the run log shown on the achievement's page."""

@@ -6,13 +6,12 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.organizations.querysets import administered_organization_ids
+from apps.core.roles import require_administrator
 
 from .forms import AchievementForm, NotificationForm
 from .models import Achievement
@@ -32,8 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 def _require_administrator(request: HttpRequest) -> None:
-    if not administered_organization_ids(request.user):
-        raise PermissionDenied("Only organization administrators manage achievements.")
+    require_administrator(request, "Only organization administrators manage achievements.")
 
 
 def _achievement(request: HttpRequest, pk: int) -> Achievement:

@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.core.pagination import CappedPaginator
-from apps.organizations.querysets import administered_organization_ids
+from apps.core.roles import require_administrator
 
 from .forms_activity import ActivityFilterForm, ActivityImportForm, ActivityRecordForm
 from .selectors_activity import activity_record_list
@@ -17,8 +16,7 @@ from .services.activity import activity_import_csv, activity_record_create
 
 
 def _require_administrator(request: HttpRequest) -> None:
-    if not administered_organization_ids(request.user):
-        raise PermissionDenied("Only organization administrators record activity.")
+    require_administrator(request, "Only organization administrators record activity.")
 
 
 @login_required

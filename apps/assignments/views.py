@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,9 +10,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.badges.models import Badge
+from apps.core.roles import require_administrator
 from apps.issued_badges.models import Source
 from apps.issued_badges.views import render_choose_badge, select_a_badge
-from apps.organizations.querysets import administered_organization_ids
 
 from .forms import AssignmentFilterForm, CourseAssignmentForm
 from .models import CourseAssignment
@@ -22,8 +21,7 @@ from .services import course_assignment_create
 
 
 def _require_administrator(request: HttpRequest) -> None:
-    if not administered_organization_ids(request.user):
-        raise PermissionDenied("Only organization administrators manage course assignments.")
+    require_administrator(request, "Only organization administrators manage course assignments.")
 
 
 def _administered_assignment(request: HttpRequest, pk: int) -> CourseAssignment:

@@ -2,13 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.core.roles import require_administrator
 from apps.organizations.models import Organization
-from apps.organizations.querysets import administered_organization_ids
 
 from .forms import BadgeCreateForm, BadgeForm
 from .models import Badge
@@ -22,8 +21,7 @@ def _administered_badge(request: HttpRequest, pk: int) -> Badge:
 
 
 def _require_administrator(request: HttpRequest) -> None:
-    if not administered_organization_ids(request.user):
-        raise PermissionDenied("Only organization administrators manage badges.")
+    require_administrator(request, "Only organization administrators manage badges.")
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists
 
 from apps.accounts.models import Membership, User
@@ -29,6 +30,12 @@ class Roles:
         if self.is_instructor:
             return "Instructor"
         return "Student"
+
+
+def require_administrator(request, message: str) -> None:
+    """Pages for organization administrators only: anyone else gets a 403 saying ``message``."""
+    if not administered_organization_ids(request.user):
+        raise PermissionDenied(message)
 
 
 def roles_of(user) -> Roles:

@@ -6,20 +6,20 @@
     // Move focus to the first error after a failed submit, for keyboard and screen-reader users.
     const invalid = document.querySelector(".is-invalid");
     if (invalid) invalid.focus();
+    document.querySelector("[data-focus-on-load]")?.focus();  // e.g. the list of problems of a refused file
     document.querySelectorAll(".chosen-list").forEach(updateChosen);
     document.querySelectorAll("[data-kind-select]").forEach(showKindTargets);
   });
 
-  // Achievement form: show only the target the chosen kind needs (a lab, a course, a set, a path, points).
-  const KIND_TARGET = {
-    lab_launched: "lab", lab_completed: "lab", course_completed: "course",
-    courses_completed: "courses", learning_path_completed: "learning_path", points_reached: "points_threshold",
-  };
+  // Forms whose fields depend on a kind (achievements, activity): the kind select's data-kind-select maps
+  // each kind to the one target field it needs (null: none); the others are hidden. Without JavaScript
+  // every field shows, with its help text.
   function showKindTargets(select) {
-    const wanted = KIND_TARGET[select.value];
+    const targets = JSON.parse(select.dataset.kindSelect || "{}");
+    const chosen = select.value in targets;
     select.form.querySelectorAll("[data-kind-target]").forEach((field) => {
       const wrapper = field.closest(".mb-3") || field.parentElement;
-      wrapper.hidden = Boolean(wanted) && field.dataset.kindTarget !== wanted;
+      wrapper.hidden = chosen && field.dataset.kindTarget !== targets[select.value];
     });
   }
   document.addEventListener("change", (event) => {
