@@ -111,12 +111,16 @@ def _in(values) -> tuple[str, list]:
     return "(" + ", ".join(["%s"] * len(values)) + ")", values
 
 
-def per_user_sql(requirement: Requirement, *, active: list[int] | tuple[int, int] | None = None) -> tuple[str, list]:
+def per_user_sql(
+    requirement: Requirement, *, active: list[int] | tuple[int, int] | None = None, history: str = ACTIVITY
+) -> tuple[str, list]:
     """SELECT user_id, first_met for every user with activity relevant to ``requirement``.
 
     ``active`` narrows it to the users of an incremental run: a list of their ids, or ``(after, upto)``,
     the users with an activity record whose id is in (after, upto] (for very many of them). Their whole
-    history is still read: an achievement is met by everything a student has ever done.
+    history is still read: an achievement is met by everything a student has ever done. ``history`` is
+    where it is read from: the activity table, or a relation with its columns holding (at least) the
+    whole history of the ``active`` users.
     """
     users_sql, users_params = "", []
     if isinstance(active, tuple):
@@ -136,24 +140,24 @@ def per_user_sql(requirement: Requirement, *, active: list[int] | tuple[int, int
             )
             kinds_sql, kinds_params = _in(kinds)
             return (
-                f"SELECT user_id, MIN(occurred_at) AS first_met FROM {ACTIVITY} "  # noqa: S608
+                f"SELECT user_id, MIN(occurred_at) AS first_met FROM {history} "  # noqa: S608
                 f"WHERE kind IN {kinds_sql} AND lab_id = %s{users_sql} GROUP BY user_id",
                 [*kinds_params, r.lab_id, *users_params],
             )
         case Kind.COURSE_COMPLETED:
             return (
-                f"SELECT user_id, MIN(occurred_at) AS first_met FROM {ACTIVITY} "  # noqa: S608
+                f"SELECT user_id, MIN(occurred_at) AS first_met FROM {history} "  # noqa: S608
                 f"WHERE kind = %s AND course_id = %s{users_sql} GROUP BY user_id",
                 [Activity.COURSE_COMPLETED, r.course_id, *users_params],
             )
         case Kind.COURSES_COMPLETED | Kind.LEARNING_PATH_COMPLETED:
-            return _steps_sql(r, users_sql, users_params)
+            return _steps_sql(r, users_sql, users_params, history)
         case Kind.POINTS_REACHED:
-            return _points_sql(r, active)
+            return _points_sql(r, active, history)
     raise ValueError(f"unknown achievement kind {r.kind!r}")
 
 
-def _points_sql(r: Requirement, active) -> tuple[str, list]:
+def _points_sql(r: Requirement, active, history: str) -> tuple[str, list]:
     """Points count for the organization's own people (home organization in its tree); the badge is dated
     when a student's running total first reached the threshold. An incremental run starts from the active
     people and reads their records (not every record with points)."""
@@ -174,26 +178,26 @@ def _points_sql(r: Requirement, active) -> tuple[str, list]:
         "SELECT user_id, MIN(CASE WHEN running >= %s THEN occurred_at END) AS first_met FROM ("  # noqa: S608
         "  SELECT a.user_id, a.occurred_at, SUM(a.points) OVER ("
         "    PARTITION BY a.user_id ORDER BY a.occurred_at, a.id ROWS UNBOUNDED PRECEDING) AS running"
-        f"  FROM {people} JOIN {ACTIVITY} AS a ON a.user_id = u.id"
+        f"  FROM {people} JOIN {history} AS a ON a.user_id = u.id"
         f"  WHERE u.organization_id IN {members_sql} AND a.points > 0{named_sql}"
         ") AS totals GROUP BY user_id",
         [r.points_threshold, *people_params, *members_params, *named_params],
     )
 
 
-def _steps_sql(r: Requirement, users_sql: str, users_params: list) -> tuple[str, list]:
+def _steps_sql(r: Requirement, users_sql: str, users_params: list, history: str) -> tuple[str, list]:
     """Every course of a set (or of a path, and its exam): met when the last of them was first done."""
     parts, params = [], []
     if r.course_ids:
         courses_sql, courses_params = _in(r.course_ids)
         parts.append(
-            f"SELECT user_id, course_id AS step, MIN(occurred_at) AS done FROM {ACTIVITY} "  # noqa: S608
+            f"SELECT user_id, course_id AS step, MIN(occurred_at) AS done FROM {history} "  # noqa: S608
             f"WHERE kind = %s AND course_id IN {courses_sql}{users_sql} GROUP BY user_id, course_id"
         )
         params += [Activity.COURSE_COMPLETED, *courses_params, *users_params]
     if r.exam:
         parts.append(
-            f"SELECT user_id, 0 AS step, MIN(occurred_at) AS done FROM {ACTIVITY} "  # noqa: S608
+            f"SELECT user_id, 0 AS step, MIN(occurred_at) AS done FROM {history} "  # noqa: S608
             f"WHERE kind = %s AND learning_path_id = %s{users_sql} GROUP BY user_id"
         )
         params += [Activity.EXAM_PASSED, r.learning_path_id, *users_params]

@@ -7,7 +7,9 @@ hold the badge already (by hand) or had it revoked are reported by the door and 
 
 Runs are incremental: only users with activity since the last run's watermark (the last activity
 record id it saw) are looked at, except for achievements created, changed or failed since then,
-which get a full pass; ``full=True`` (the nightly run) looks at everyone.
+which get a full pass; ``full=True`` (the nightly run) looks at everyone. The achievements an
+incremental run evaluates for named students are earned together by one statement over those
+students' history, and issued by one pass through the door (each its own batch).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -28,7 +30,7 @@ from django.utils.dateparse import parse_datetime
 from apps.accounts.models import User
 from apps.core.locks import exclusive
 from apps.issued_badges.models import IssuedBadge, Source
-from apps.issued_badges.services import badges_issue
+from apps.issued_badges.services import badges_issue_each
 
 from ..models import Achievement, AchievementEvaluation, ActivityRecord, EarnedAchievement, EvaluationRun
 from ..requirements import Requirement, per_user_sql, requirements_of
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 LOCK = "evaluate-achievements"
 ACTIVE_BY_NAME = 2000  # an incremental run names up to this many active users in its statements
+ACTIVITY = ActivityRecord._meta.db_table
 EARNED = EarnedAchievement._meta.db_table
 Kind = Achievement.Kind
 Activity = ActivityRecord.Kind
@@ -81,23 +84,23 @@ def _run(*, full: bool, trigger: str, requested_by) -> EvaluationRun:
     else:
         plan = _incremental_plan(achievements, requirements, last, upto)
 
-    evaluations, told = [], _Told()
-    for achievement, window in plan:
-        started = timezone.now()
-        outcome = _evaluate(achievement, requirements[achievement.pk], window, told)
-        evaluations.append(
-            AchievementEvaluation(
-                run=run,
-                achievement=achievement,
-                mode=EvaluationRun.Mode.FULL if window is None else EvaluationRun.Mode.INCREMENTAL,
-                started_at=started,
-                finished_at=timezone.now(),
-                users_examined=outcome.examined,
-                users_qualified=outcome.qualified,
-                badges_issued=outcome.issued,
-                error=outcome.error,
-            )
+    told = _Told()
+    evaluations = [
+        AchievementEvaluation(
+            run=run,
+            achievement=achievement,
+            mode=EvaluationRun.Mode.FULL if window is None else EvaluationRun.Mode.INCREMENTAL,
+            started_at=started,
+            finished_at=finished,
+            users_examined=outcome.examined,
+            users_qualified=outcome.qualified,
+            badges_issued=outcome.issued,
+            error=outcome.error,
         )
+        for (achievement, window), (outcome, started, finished) in zip(
+            plan, _evaluate_plan(plan, requirements, told), strict=True
+        )
+    ]
     AchievementEvaluation.objects.bulk_create(evaluations)
     told.send()
 
@@ -123,17 +126,11 @@ def _incremental_plan(achievements, requirements, last: EvaluationRun, upto: int
         AchievementEvaluation.objects.filter(run=last).exclude(error="").values_list("achievement_id", flat=True)
     )
     touched = _touched(last.watermark, upto)
-    earned: dict[int, set[int]] = defaultdict(set)  # what the active students have earned already
-    if touched.active and not touched.many:
-        for achievement_id, user_id in EarnedAchievement.objects.filter(user_id__in=touched.active).values_list(
-            "achievement_id", "user_id"
-        ):
-            earned[achievement_id].add(user_id)
     plan = []
     for achievement in achievements:
         if achievement.updated_at >= last.started_at or achievement.pk in failed_last_time:
             plan.append((achievement, None))
-        elif users := _concerned(requirements[achievement.pk], touched) - earned[achievement.pk]:
+        elif users := _concerned(requirements[achievement.pk], touched):
             plan.append((achievement, (last.watermark, upto) if touched.many else sorted(users)))
     return plan
 
@@ -194,66 +191,126 @@ def _concerned(requirement: Requirement, touched: _Touched) -> set[int]:
     return set()
 
 
-def _evaluate(achievement: Achievement, requirement: Requirement, window, told: _Told) -> _Outcome:
-    """One achievement: earn, then issue through the door — together or not at all. A failure is recorded
-    and does not stop the others."""
-    if not achievement.badge.is_active:
-        # Nobody earns it while its badge cannot be issued; reactivating the badge lets the next full pass do it.
-        return _Outcome(error=f"Not evaluated: its badge “{achievement.badge.name}” is inactive.")
-    batch = None
-    try:
-        with transaction.atomic():
-            outcome, earned = _earn(achievement, requirement, window)
-            if earned:
-                report = badges_issue(
-                    badge_ids=[achievement.badge_id],
-                    recipient_ids=[user_id for user_id, _ in earned],
-                    actor=None,
-                    source=Source.ACHIEVEMENT,
-                    achievement=achievement,
-                    issued_at=dict(earned),
-                )
-                outcome.issued, batch = report.issued_count, report.batch
-    except Exception as error:
-        logger.exception("evaluating achievement %s (%s) failed", achievement.pk, achievement.name)
-        return _Outcome(error=f"{type(error).__name__}: {error}"[:2000])
-    if outcome.issued and achievement.notification != Achievement.Notification.SILENT:
-        told.add(achievement, batch)
-    return outcome
+def _evaluate_plan(plan, requirements, told: _Told) -> list[tuple[_Outcome, datetime, datetime]]:
+    """Each planned achievement's outcome and when it was evaluated, in plan order.
+
+    The achievements of an incremental run that name their students are evaluated together: one statement
+    reads those students' history once and earns every achievement, then the door issues each badge. Should
+    that fail, each is evaluated on its own, so that a failing achievement is recorded with its error and
+    does not stop the others."""
+    results: dict[int, tuple[_Outcome, datetime, datetime]] = {}
+    for achievement, _ in plan:
+        if not achievement.badge.is_active:
+            # Nobody earns it while its badge cannot be issued; reactivating the badge lets the next full pass do it.
+            now = timezone.now()
+            error = f"Not evaluated: its badge “{achievement.badge.name}” is inactive."
+            results[achievement.pk] = (_Outcome(error=error), now, now)
+    named = [(a, requirements[a.pk], w) for a, w in plan if isinstance(w, list) and a.pk not in results]
+    if len(named) > 1:
+        started = timezone.now()
+        try:
+            outcomes = _evaluate(named, told)
+        except Exception:
+            logger.warning("evaluating %s achievements together failed: each on its own", len(named), exc_info=True)
+        else:
+            finished = timezone.now()
+            results.update({pk: (outcome, started, finished) for pk, outcome in outcomes.items()})
+    for achievement, window in plan:
+        if achievement.pk in results:
+            continue
+        started = timezone.now()
+        try:
+            outcome = _evaluate([(achievement, requirements[achievement.pk], window)], told)[achievement.pk]
+        except Exception as error:
+            logger.exception("evaluating achievement %s (%s) failed", achievement.pk, achievement.name)
+            outcome = _Outcome(error=f"{type(error).__name__}: {error}"[:2000])
+        results[achievement.pk] = (outcome, started, timezone.now())
+    return [results[achievement.pk] for achievement, _ in plan]
 
 
-def _earn(achievement: Achievement, requirement: Requirement, window) -> tuple[_Outcome, list]:
-    """Write EarnedAchievement for everyone who meets ``requirement`` and has not earned it; return them.
+def _evaluate(items, told: _Told) -> dict[int, _Outcome]:
+    """Earn, then issue each badge through the door — all of ``items`` (achievement, requirement, window)
+    together, or nothing."""
+    with transaction.atomic():
+        outcomes, earned = _earn(items)
+        issuing = [achievement for achievement, _, _ in items if earned.get(achievement.pk)]
+        reports = badges_issue_each(
+            {
+                "badge_ids": [achievement.badge_id],
+                "recipient_ids": list(earned[achievement.pk]),
+                "actor": None,
+                "source": Source.ACHIEVEMENT,
+                "achievement": achievement,
+                "issued_at": earned[achievement.pk],
+            }
+            for achievement in issuing
+        )
+    for achievement, report in zip(issuing, reports, strict=True):
+        outcomes[achievement.pk].issued = report.issued_count
+        if report.issued_count and achievement.notification != Achievement.Notification.SILENT:
+            told.add(achievement, report.batch)
+    return outcomes
 
-    PostgreSQL: one statement (the users are found, counted and inserted by it). SQLite: a count, then
-    the same INSERT … SELECT … RETURNING.
+
+def _earn(items) -> tuple[dict[int, _Outcome], dict[int, dict[int, datetime]]]:
+    """Write EarnedAchievement for everyone who meets each achievement of ``items`` and has not earned it;
+    return each one's counts, and who earned it when.
+
+    PostgreSQL: one statement (the users are found, counted and inserted by it). SQLite: the counts, then
+    the same INSERT … SELECT … RETURNING. Several achievements (their students named) read those students'
+    history once.
     """
-    per_user, params = per_user_sql(requirement, active=window)
+    history, prefix, params = ACTIVITY, "", []
+    if len(items) > 1:
+        history = "history"
+        students = sorted({user_id for _, _, window in items for user_id in window})
+        materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+        prefix = (
+            f"{history} AS {materialized}(SELECT id, user_id, kind, lab_id, course_id, learning_path_id, "  # noqa: S608
+            f"points, occurred_at FROM {ACTIVITY} WHERE user_id IN ({', '.join(['%s'] * len(students))})), "
+        )
+        params += students
+    parts = []
+    for achievement, requirement, window in items:
+        per_user, per_user_params = per_user_sql(requirement, active=window, history=history)
+        parts.append(f"SELECT %s AS achievement_id, m.user_id, m.first_met FROM ({per_user}) AS m")  # noqa: S608
+        params += [achievement.pk, *per_user_params]
+    # One achievement: its id is a constant the planner uses to read only its earned rows.
+    which, which_params = ("%s", [items[0][0].pk]) if len(items) == 1 else ("p.achievement_id", [])
     insert = (
         f"INSERT INTO {EARNED} (user_id, achievement_id, earned_at) "  # noqa: S608 - our tables; values are parameters
-        "SELECT p.user_id, %s, p.first_met FROM per_user AS p "
+        "SELECT p.user_id, p.achievement_id, p.first_met FROM per_user AS p "
         "WHERE p.first_met IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {EARNED} AS e WHERE e.achievement_id = %s AND e.user_id = p.user_id) "
-        "ON CONFLICT (user_id, achievement_id) DO NOTHING RETURNING user_id, earned_at"
+        f"(SELECT 1 FROM {EARNED} AS e WHERE e.achievement_id = {which} AND e.user_id = p.user_id) "
+        "ON CONFLICT (user_id, achievement_id) DO NOTHING RETURNING achievement_id, user_id, earned_at"
     )
-    ids = [achievement.pk, achievement.pk]
+    per_user = " UNION ALL ".join(parts)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH per_user AS MATERIALIZED ({per_user}), earned AS ({insert}) "  # noqa: S608
-                "SELECT NULL, NULL, (SELECT COUNT(*) FROM per_user), (SELECT COUNT(first_met) FROM per_user) "
-                "UNION ALL SELECT user_id, earned_at, NULL, NULL FROM earned",
-                [*params, *ids],
+                f"WITH {prefix}per_user AS MATERIALIZED ({per_user}), earned AS ({insert}) "  # noqa: S608
+                "SELECT achievement_id, NULL, NULL, COUNT(*), COUNT(first_met) FROM per_user GROUP BY achievement_id "
+                "UNION ALL SELECT achievement_id, user_id, earned_at, NULL, NULL FROM earned",
+                [*params, *which_params],
             )
             rows = cursor.fetchall()
-            counts = next(row for row in rows if row[0] is None)
-            earned = [(user_id, earned_at) for user_id, earned_at, _, _ in rows if user_id is not None]
         else:
-            cursor.execute(f"SELECT COUNT(*), COUNT(first_met) FROM ({per_user}) AS per_user", params)  # noqa: S608
-            counts = (None, None, *cursor.fetchone())
-            cursor.execute(f"WITH per_user AS ({per_user}) {insert}", [*params, *ids])
-            earned = [(user_id, _aware(earned_at)) for user_id, earned_at in cursor.fetchall()]
-    return _Outcome(examined=counts[2], qualified=counts[3]), earned
+            cursor.execute(
+                f"WITH {prefix}per_user AS ({per_user}) "  # noqa: S608
+                "SELECT achievement_id, NULL, NULL, COUNT(*), COUNT(first_met) FROM per_user GROUP BY achievement_id",
+                params,
+            )
+            rows = cursor.fetchall()
+            cursor.execute(f"WITH {prefix}per_user AS ({per_user}) {insert}", [*params, *which_params])
+            rows += [(a, user_id, _aware(earned_at), None, None) for a, user_id, earned_at in cursor.fetchall()]
+    outcomes = {achievement.pk: _Outcome() for achievement, _, _ in items}
+    earned: dict[int, dict[int, datetime]] = defaultdict(dict)
+    for achievement_id, user_id, earned_at, examined, qualified in rows:
+        if user_id is None:
+            outcomes[achievement_id].examined, outcomes[achievement_id].qualified = examined, qualified
+        else:
+            earned[achievement_id][user_id] = earned_at
+    return outcomes, earned
 
 
 def _aware(value):

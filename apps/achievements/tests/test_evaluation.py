@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.core import mail
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -328,6 +329,65 @@ def test_a_failing_achievement_is_recorded_and_the_others_go_on(catalog):
         cursor.execute(f"DROP TRIGGER poison ON {EarnedAchievement._meta.db_table}")
     achievements_evaluate()  # the failed one gets a full pass at the next run
     assert len(holders(poison)) == 1
+
+
+@postgres_only
+def test_an_incremental_run_with_a_failing_achievement_evaluates_each_on_its_own(catalog):
+    """An incremental run evaluates its achievements together; when that fails, each is evaluated on its own, so
+    the failing one is recorded and the others are issued."""
+    poison = achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
+    course, lab = (
+        achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0]),
+        achievement(catalog, Kind.LAB_LAUNCHED, lab=catalog.lab),
+    )
+    achievements_evaluate()  # the first run: nothing done yet
+    a = catalog.students[0]
+    record(a, Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
+    record(a, Activity.LAB_LAUNCHED, 1, lab=catalog.lab)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql;"
+            f"CREATE TRIGGER poison BEFORE INSERT ON {EarnedAchievement._meta.db_table} FOR EACH ROW "
+            f"WHEN (NEW.achievement_id = {poison.pk}) EXECUTE FUNCTION refuse();"
+        )
+    run = achievements_evaluate()
+    assert (run.mode, run.errors, run.badges_issued, run.achievements_evaluated) == ("incremental", 1, 2, 3)
+    assert "disk full" in run.evaluations.get(achievement=poison).error
+    assert not holders(poison) and set(holders(course)) == set(holders(lab)) == {a.username}
+    assert abs(holders(lab)[a.username] - days_ago(1)) < timedelta(minutes=1)
+
+
+@postgres_only
+def test_an_incremental_run_takes_the_same_queries_however_many_achievements_it_issues(catalog):
+    for course in catalog.courses:
+        achievement(catalog, Kind.COURSE_COMPLETED, course=course)
+    achievement(catalog, Kind.LAB_LAUNCHED, lab=catalog.lab)
+    achievement(catalog, Kind.LAB_COMPLETED, lab=catalog.lab)
+    achievement(catalog, Kind.POINTS_REACHED, points_threshold=10)
+    achievements_evaluate()  # the first run: nothing done yet
+    a, b, _, _ = catalog.students
+
+    def run_after(records) -> tuple[int, int]:
+        for student, kind, target, points in records:
+            record(student, kind, 1, points=points, **target)
+        with CaptureQueriesContext(connection) as ctx:
+            run = achievements_evaluate()
+        assert run.mode == EvaluationRun.Mode.INCREMENTAL and run.errors == 0
+        return run.badges_issued, len(ctx.captured_queries)
+
+    few = run_after([
+        (a, Activity.COURSE_COMPLETED, {"course": catalog.courses[0]}, 0),
+        (a, Activity.LAB_LAUNCHED, {"lab": catalog.lab}, 0),
+        (a, Activity.POINTS, {}, 5),  # not yet 10
+    ])  # fmt: skip
+    many = run_after(
+        [(b, Activity.COURSE_COMPLETED, {"course": course}, 0) for course in catalog.courses]
+        + [(b, Activity.LAB_COMPLETED, {"lab": catalog.lab}, 0), (b, Activity.POINTS, {}, 20)]
+    )
+    # lock, last run, watermark, new run, achievements, organizations (whose points count), failed last time,
+    # new activity, point totals; savepoint, earn (one statement); the door: savepoint, badges, batches,
+    # issue + log, batch counts, release; release, run log, run, unlock
+    assert few == (2, 21) and many == (6, 21)
 
 
 # --- How students are told ------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 ``badges_issue`` takes badges × recipients, an actor, a source and its context
 (class, course assignment, achievement or organization) and returns an outcome
-for every pair.
+for every pair; ``badges_issue_each`` does several such issuances at once (each its
+own batch and report) with the same few queries.
 
 Invariants:
 - A (badge, recipient) pair exists at most once: the database's unique
@@ -21,13 +22,14 @@ queries does not depend on the number of pairs (on PostgreSQL).
 its revocation, administrators of the badge's organization only, logged.
 """
 
-from .issuing import badges_issue, batch_report
+from .issuing import badges_issue, badges_issue_each, batch_report
 from .revocation import RevocationOutcome, RevocationResult, issued_badges_reinstate, issued_badges_revoke
 
 __all__ = [
     "RevocationOutcome",
     "RevocationResult",
     "badges_issue",
+    "badges_issue_each",
     "batch_report",
     "issued_badges_reinstate",
     "issued_badges_revoke",

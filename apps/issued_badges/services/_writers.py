@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
-from ..models import IssuanceLog, IssuedBadge, Outcome
+from ..models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome
 
 if TYPE_CHECKING:
     from .issuing import _Context, _Pairs
 
 # --- SQL: set-based writes ----------------------------------------------------------------------------
 #
-# PostgreSQL: one statement each, the pairs as a cross join of two id arrays, the
+# PostgreSQL: one statement each for every job of a pass, the pairs as parallel arrays, the
 # issued rows' log entries written by the same statement (a data-modifying CTE).
 # Elsewhere (SQLite, the embedded default): chunked VALUES with RETURNING.
 
@@ -38,72 +38,100 @@ def _shared(context: _Context, batch) -> list:
     ]
 
 
-def _candidates_sql(pairs: _Pairs) -> tuple[str, list]:
-    """A SELECT of (badge_id, recipient_id) for the pairs: a cross join of two id arrays, or two zipped arrays."""
-    if pairs.listed is None:
-        return (
-            "SELECT b.id AS badge_id, r.id AS recipient_id "
-            "FROM unnest(%s::bigint[]) AS b(id) CROSS JOIN unnest(%s::bigint[]) AS r(id)",
-            [pairs.badge_ids, pairs.recipient_ids],
-        )
+def _jobs_sql(jobs) -> tuple[str, list]:
+    """A SELECT of each job's shared columns (actor, source, class, course assignment, achievement, batch)."""
+    columns = list(zip(*(_shared(job.context, batch) for job, batch, _ in jobs), strict=True))
     return (
-        "SELECT badge_id, recipient_id FROM unnest(%s::bigint[], %s::bigint[]) AS p(badge_id, recipient_id)",
-        [[b for b, _ in pairs.listed], [r for _, r in pairs.listed]],
+        "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
+        "AS j(actor_id, source, classroom_id, course_assignment_id, achievement_id, batch_id)",
+        [list(column) for column in columns],
     )
 
 
+def _pairs_of(jobs, *, dated: bool) -> list[list]:
+    """The jobs' pairs as parallel arrays: batch, badge, recipient (and its date, None for now)."""
+    batches, badges, recipients, dates = [], [], [], []
+    for job, batch, pairs in jobs:
+        issued_at = job.issued_at or {}
+        for badge_id, recipient_id in pairs:
+            batches.append(batch.pk)
+            badges.append(badge_id)
+            recipients.append(recipient_id)
+            dates.append(issued_at.get(recipient_id))
+    return [batches, badges, recipients, dates] if dated else [batches, badges, recipients]
+
+
+def _by_batch(rows) -> dict[int, dict[tuple[int, int], object]]:
+    """{batch: {(badge, recipient): value}} from rows of (batch, badge, recipient, value)."""
+    result: dict[int, dict[tuple[int, int], object]] = {}
+    for batch_id, badge_id, recipient_id, value in rows:
+        result.setdefault(batch_id, {})[badge_id, recipient_id] = value
+    return result
+
+
 class PostgresWriter:
-    @staticmethod
-    def insert_issued(context, batch, pairs: _Pairs, now, issued_at) -> dict[tuple[int, int], int]:
-        """Insert the pairs, skipping those that exist, and log each one inserted — one statement."""
-        candidates, params = _candidates_sql(pairs)
-        date_sql, dates_join = "%s::timestamptz", ""
-        if issued_at:  # each recipient's own date, else now
-            date_sql = "COALESCE(d.issued_at, %s)"
-            dates_join = (
-                "LEFT JOIN unnest(%s::bigint[], %s::timestamptz[]) AS d(rid, issued_at) ON d.rid = c.recipient_id"
-            )
-            dated = [r for r in pairs.recipient_ids if r in issued_at]
-            params += [dated, [issued_at[r] for r in dated]]
-        actor_id = context.actor.pk if context.actor else None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH inserted AS (
-                    INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS})
-                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, {date_sql},
-                           %s, %s, %s, %s, %s, %s, ''
-                    FROM ({candidates}) AS c {dates_join}
-                    ON CONFLICT (badge_id, recipient_id) DO NOTHING
-                    RETURNING id, badge_id, recipient_id
-                ), logged AS (
-                    INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS})
-                    SELECT %s, 'issued', %s, id, badge_id, recipient_id, %s, %s, 'issued', '' FROM inserted
-                )
-                SELECT id, badge_id, recipient_id FROM inserted
-                """,  # noqa: S608 - tables and columns are ours; values are parameters
-                [now, *_shared(context, batch), *params, now, batch.pk, actor_id, context.source],
-            )
-            return {(b, r): pk for pk, b, r in cursor.fetchall()}
+    """``jobs`` are (job, its batch, its valid pairs); every job's pairs are written by one statement."""
 
     @staticmethod
-    def log_conflicts(context, batch, pairs: _Pairs, now) -> dict[tuple[int, int], str]:
-        """Log the valid pairs that already existed (earned before, or revoked); return their codes."""
-        candidates, params = _candidates_sql(pairs)
+    def insert_issued(jobs, now) -> dict[int, dict[tuple[int, int], int]]:
+        """Insert the pairs, skipping those that exist, and log each one inserted — one statement.
+        Returns {batch: {pair: issued badge id}}."""
+        if not jobs:
+            return {}
+        shared, shared_params = _jobs_sql(jobs)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS})
-                SELECT %s, 'failed', %s, NULL, i.badge_id, i.recipient_id, %s, %s,
-                       CASE WHEN i.revoked_at IS NULL THEN 'already_earned' ELSE 'revoked' END, ''
-                FROM ({candidates}) AS c
-                JOIN {IssuedBadge._meta.db_table} AS i ON i.badge_id = c.badge_id AND i.recipient_id = c.recipient_id
-                WHERE i.batch_id IS DISTINCT FROM %s
-                RETURNING badge_id, recipient_id, reason_code
-                """,  # noqa: S608
-                [now, batch.pk, context.actor.pk if context.actor else None, context.source, *params, batch.pk],
+                WITH j AS ({shared}), inserted AS (
+                    INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS})
+                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, COALESCE(c.issued_at, %s), j.actor_id,
+                           j.source, j.classroom_id, j.course_assignment_id, j.achievement_id, j.batch_id, ''
+                    FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[])
+                         AS c(batch_id, badge_id, recipient_id, issued_at)
+                    JOIN j ON j.batch_id = c.batch_id
+                    ON CONFLICT (badge_id, recipient_id) DO NOTHING
+                    RETURNING id, batch_id, badge_id, recipient_id, issued_by_id, source
+                ), logged AS (
+                    INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS})
+                    SELECT %s, 'issued', batch_id, id, badge_id, recipient_id, issued_by_id, source, 'issued', ''
+                    FROM inserted
+                )
+                SELECT batch_id, badge_id, recipient_id, id FROM inserted
+                """,  # noqa: S608 - tables and columns are ours; values are parameters
+                [*shared_params, now, *_pairs_of(jobs, dated=True), now],
             )
-            return {(b, r): code for b, r, code in cursor.fetchall()}
+            return _by_batch(cursor.fetchall())
+
+    @staticmethod
+    def count(batches) -> None:
+        """Store each batch's issued and failed counts."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {IssuanceBatch._meta.db_table} AS b SET issued_count = c.issued, failed_count = c.failed "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::integer[], %s::integer[]) AS c(id, issued, failed) WHERE b.id = c.id",
+                [[b.pk for b in batches], [b.issued_count for b in batches], [b.failed_count for b in batches]],
+            )
+
+    @staticmethod
+    def log_conflicts(jobs, now) -> dict[int, dict[tuple[int, int], str]]:
+        """Log the valid pairs that already existed (earned before, or revoked); return {batch: {pair: code}}."""
+        shared, shared_params = _jobs_sql(jobs)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH j AS ({shared})
+                INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS})
+                SELECT %s, 'failed', j.batch_id, NULL, i.badge_id, i.recipient_id, j.actor_id, j.source,
+                       CASE WHEN i.revoked_at IS NULL THEN 'already_earned' ELSE 'revoked' END, ''
+                FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS c(batch_id, badge_id, recipient_id)
+                JOIN j ON j.batch_id = c.batch_id
+                JOIN {IssuedBadge._meta.db_table} AS i ON i.badge_id = c.badge_id AND i.recipient_id = c.recipient_id
+                WHERE i.batch_id IS DISTINCT FROM c.batch_id
+                RETURNING batch_id, badge_id, recipient_id, reason_code
+                """,  # noqa: S608
+                [*shared_params, now, *_pairs_of(jobs, dated=False)],
+            )
+            return _by_batch(cursor.fetchall())
 
     @staticmethod
     def log_rejected(context, batch, rejected, badges, recipients, now) -> None:
@@ -132,8 +160,23 @@ class PortableWriter:
     """The same writes for SQLite (the embedded default), in chunks."""
 
     @staticmethod
-    def insert_issued(context, batch, pairs: _Pairs, now, issued_at) -> dict[tuple[int, int], int]:
-        ops, shared, listed = connection.ops, _shared(context, batch), list(pairs)
+    def insert_issued(jobs, now) -> dict[int, dict[tuple[int, int], int]]:
+        return {batch.pk: PortableWriter._insert(job, batch, pairs, now) for job, batch, pairs in jobs}
+
+    @staticmethod
+    def log_conflicts(jobs, now) -> dict[int, dict[tuple[int, int], str]]:
+        return {batch.pk: PortableWriter._conflicts(job.context, batch, pairs, now) for job, batch, pairs in jobs}
+
+    @staticmethod
+    def count(batches) -> None:
+        for batch in batches:
+            IssuanceBatch.objects.filter(pk=batch.pk).update(
+                issued_count=batch.issued_count, failed_count=batch.failed_count
+            )
+
+    @staticmethod
+    def _insert(job, batch, pairs: _Pairs, now) -> dict[tuple[int, int], int]:
+        ops, shared, listed, issued_at = connection.ops, _shared(job.context, batch), list(pairs), job.issued_at
         inserted: dict[tuple[int, int], int] = {}
         with connection.cursor() as cursor:
             for start in range(0, len(listed), 500):
@@ -148,11 +191,11 @@ class PortableWriter:
                     params,
                 )
                 inserted.update({(b, r): pk for pk, b, r in cursor.fetchall()})
-        PortableWriter._log(context, batch, now, [(pk, b, r, "issued") for (b, r), pk in inserted.items()])
+        PortableWriter._log(job.context, batch, now, [(pk, b, r, "issued") for (b, r), pk in inserted.items()])
         return inserted
 
     @staticmethod
-    def log_conflicts(context, batch, pairs: _Pairs, now) -> dict[tuple[int, int], str]:
+    def _conflicts(context, batch, pairs: _Pairs, now) -> dict[tuple[int, int], str]:
         wanted = set(pairs)
         rows = (
             IssuedBadge.objects.filter(badge_id__in=pairs.badge_ids, recipient_id__in=pairs.recipient_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -112,11 +112,11 @@ def badges_issue(
     ``issued_at`` optionally dates each recipient's badge (automatic issuance
     dates a badge when its requirements were first met); the default is now.
     """
-    context = _context(source, actor, classroom, course_assignment, achievement, organization)
-    if pairs is not None:
-        requested = _Pairs.explicit([(int(b), int(r)) for b, r in pairs])
-    else:
-        requested = _Pairs.cross([int(pk) for pk in badge_ids], [int(pk) for pk in recipient_ids])
+    job = _job(
+        badge_ids=badge_ids, recipient_ids=recipient_ids, pairs=pairs, actor=actor, source=source,
+        classroom=classroom, course_assignment=course_assignment, achievement=achievement,
+        organization=organization, retry_of=retry_of, issued_at=issued_at,
+    )  # fmt: skip
     if key:
         key = hashlib.sha256(key.encode()).hexdigest()  # any length the caller likes fits the column
         existing = IssuanceBatch.objects.filter(key=key).first()
@@ -124,13 +124,34 @@ def badges_issue(
             return batch_report(existing, replayed=True)
     try:
         with transaction.atomic():
-            return _issue(context, requested, key, retry_of, issued_at)
+            return _issue([replace(job, key=key)])[0]
     except IntegrityError:
         # Only the batch key is unique among what we insert without ON CONFLICT:
         # a concurrent submission of the same form won. Show its result.
         if key and (existing := IssuanceBatch.objects.filter(key=key).first()) is not None:
             return batch_report(existing, replayed=True)
         raise
+
+
+def badges_issue_each(requests: Iterable[Mapping]) -> list[IssuanceReport]:
+    """Several issuances at once, each exactly as ``badges_issue(**request)`` would do it (its own batch,
+    rules and report; no ``key``), in one transaction and with the same few queries for all of them: the
+    evaluator issues each achievement's badge of a run so."""
+    jobs = [_job(**request) for request in requests]
+    if not jobs:
+        return []
+    with transaction.atomic():
+        return _issue(jobs)
+
+
+def _job(*, badge_ids=(), recipient_ids=(), pairs=None, actor, source, classroom=None, course_assignment=None,
+         achievement=None, organization=None, retry_of=None, issued_at=None) -> _Job:  # fmt: skip
+    if pairs is not None:
+        requested = _Pairs.explicit([(int(b), int(r)) for b, r in pairs])
+    else:
+        requested = _Pairs.cross([int(pk) for pk in badge_ids], [int(pk) for pk in recipient_ids])
+    context = _context(source, actor, classroom, course_assignment, achievement, organization)
+    return _Job(context, requested, retry_of=retry_of, issued_at=issued_at)
 
 
 def _context(source, actor, classroom, course_assignment, achievement, organization) -> _Context:
@@ -154,22 +175,63 @@ def _context(source, actor, classroom, course_assignment, achievement, organizat
     return _Context(source, actor, organization_id, classroom, course_assignment, achievement)
 
 
-def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> IssuanceReport:
+@dataclass(frozen=True)
+class _Job:
+    """One issuance: what was asked, in which context (one batch, one report)."""
+
+    context: _Context
+    requested: _Pairs
+    key: str | None = None
+    retry_of: IssuanceBatch | None = None
+    issued_at: Mapping[int, datetime] | None = None
+
+    @property
+    def trusted(self) -> bool:
+        # The evaluator's recipients come from its own query over existing users: no rule applies to them and
+        # no name is needed here (a first evaluation would load 100,000 users for nothing; the ledger names
+        # them from the log). Everyone else's recipients are loaded and checked.
+        return self.context.source == Source.ACHIEVEMENT
+
+
+@dataclass
+class _Checked:
+    """A job once its rules are applied: the pairs to write, those rejected, and its batch."""
+
+    job: _Job
+    batch: IssuanceBatch
+    valid: _Pairs
+    rejected: dict[tuple[int, int], str]
+    recipient_failures: dict[int, str]
+    recipients: dict[int, User]
+
+
+def _issue(jobs: list[_Job]) -> list[IssuanceReport]:
     now = timezone.now()
     badges = Badge.objects.only("id", "name", "organization_id", "is_active", "manual_issuance_enabled").in_bulk(
-        requested.badge_ids
+        {pk for job in jobs for pk in job.requested.badge_ids}
     )
-    # The evaluator's recipients come from its own query over existing users: no rule applies to them and
-    # no name is needed here (a first evaluation would load 100,000 users for nothing; the ledger names
-    # them from the log). Everyone else's recipients are loaded and checked.
-    trusted = context.source == Source.ACHIEVEMENT
-    recipients = (
-        {}
-        if trusted
-        else User.objects.only("id", "username", "first_name", "last_name", "organization_id").in_bulk(
-            requested.recipient_ids
-        )
-    )
+    wanted = {pk for job in jobs if not job.trusted for pk in job.requested.recipient_ids}
+    people = User.objects.only("id", "username", "first_name", "last_name", "organization_id").in_bulk(wanted)
+    checked = [_check(job, badges, people, now) for job in jobs]
+    IssuanceBatch.objects.bulk_create([c.batch for c in checked])
+
+    writer = PostgresWriter if connection.vendor == "postgresql" else PortableWriter
+    inserted = writer.insert_issued([(c.job, c.batch, c.valid) for c in checked if len(c.valid)], now)
+    short = [(c.job, c.batch, c.valid) for c in checked if len(inserted.get(c.batch.pk, ())) < len(c.valid)]
+    conflicts = writer.log_conflicts(short, now) if short else {}
+    for c in checked:
+        known = set(c.job.requested.recipient_ids) if c.job.trusted else c.recipients.keys()
+        writer.log_rejected(c.job.context, c.batch, c.rejected, badges, known, now)
+        c.batch.issued_count = len(inserted.get(c.batch.pk, ()))
+        c.batch.failed_count = len(c.rejected) + len(conflicts.get(c.batch.pk, ()))
+    writer.count([c.batch for c in checked])
+    return [_report(c, badges, inserted.get(c.batch.pk, {}), conflicts.get(c.batch.pk, {})) for c in checked]
+
+
+def _check(job: _Job, badges, people, now) -> _Checked:
+    """Apply the rules to a job's pairs (per badge, per student and per actor) and make its batch."""
+    context, requested = job.context, job.requested
+    recipients = {} if job.trusted else {pk: people[pk] for pk in requested.recipient_ids if pk in people}
     scope = issuer_scope(context.actor, context.classroom) if context.source in CLASS_SOURCES else None
     permitted = _actor_permitted(context, scope)
     badge_failures = {
@@ -177,11 +239,10 @@ def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> Is
         for pk in requested.badge_ids
         if (code := Outcome.NOT_PERMITTED if not permitted else _badge_failure(context, badges.get(pk)))
     }
-    recipient_failures = {} if trusted else _recipient_failures(context, scope, requested.recipient_ids, recipients)
+    recipient_failures = {} if job.trusted else _recipient_failures(context, scope, requested.recipient_ids, recipients)
     valid, rejected = requested.split(badge_failures, recipient_failures)
-
-    batch = IssuanceBatch.objects.create(
-        key=key or None,
+    batch = IssuanceBatch(
+        key=job.key or None,
         organization_id=context.organization_id,
         source=context.source,
         created_by=context.actor,
@@ -189,21 +250,17 @@ def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> Is
         classroom=context.classroom,
         course_assignment=context.course_assignment,
         achievement=context.achievement,
-        retry_of=retry_of,
+        retry_of=job.retry_of,
     )
-    writer = PostgresWriter if connection.vendor == "postgresql" else PortableWriter
-    inserted = writer.insert_issued(context, batch, valid, now, issued_at) if len(valid) else {}
-    conflicts = writer.log_conflicts(context, batch, valid, now) if len(inserted) < len(valid) else {}
-    known_recipients = set(requested.recipient_ids) if trusted else recipients.keys()
-    writer.log_rejected(context, batch, rejected, badges, known_recipients, now)
+    return _Checked(job, batch, valid, rejected, recipient_failures, recipients)
 
-    batch.issued_count = len(inserted)
-    batch.failed_count = len(rejected) + len(conflicts)
-    IssuanceBatch.objects.filter(pk=batch.pk).update(issued_count=batch.issued_count, failed_count=batch.failed_count)
+
+def _report(checked: _Checked, badges, inserted, conflicts) -> IssuanceReport:
+    job, rejected, recipients = checked.job, checked.rejected, checked.recipients
 
     def outcomes() -> list[PairOutcome]:
         result = []
-        for pair in requested:
+        for pair in job.requested:
             badge, recipient = badges.get(pair[0]), recipients.get(pair[1])
             result.append(
                 PairOutcome(
@@ -214,12 +271,13 @@ def _issue(context: _Context, requested: _Pairs, key, retry_of, issued_at) -> Is
                     student_name=recipient.display_name if recipient else None,
                     student_username=recipient.username if recipient else None,
                     issued_badge_id=inserted.get(pair),
-                    context=context.label,
-                    student_outside=recipient_failures.get(pair[1]) in OUTSIDE,
+                    context=job.context.label,
+                    student_outside=checked.recipient_failures.get(pair[1]) in OUTSIDE,
                 )
             )
         return result
 
+    batch = checked.batch
     return IssuanceReport(
         batch=batch, outcomes=outcomes, issued_count=batch.issued_count, failed_count=batch.failed_count
     )

@@ -11,7 +11,7 @@ from apps.accounts.tests.factories import make_student
 from apps.badges.tests.factories import BadgeFactory
 from apps.classes.tests.factories import EnrollmentFactory
 from apps.issued_badges.models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
-from apps.issued_badges.services import badges_issue
+from apps.issued_badges.services import badges_issue, badges_issue_each
 from apps.issued_badges.tests.factories import IssuedBadgeFactory
 
 
@@ -268,3 +268,71 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_pairs(world):
         # batch counts, release savepoint
         assert big == 9
     assert IssuedBadge.objects.filter(badge__in=big_badges).count() == 400
+
+
+def test_several_issuances_at_once_are_each_what_badges_issue_would_do(world):
+    """badges_issue_each: each request gets its own batch, rules, log and report, as a call of its own would."""
+    roster_badge, off = _fresh_badge(world), _fresh_badge(world, manual_issuance_enabled=False)
+    earned_badge = _fresh_badge(world, manual_issuance_enabled=False)
+    IssuedBadgeFactory(badge=roster_badge, recipient=world.beta.student)
+    IssuedBadgeFactory(
+        badge=earned_badge, recipient=world.beta.student, revoked_at=timezone.now(), revocation_reason="x"
+    )
+    when = timezone.now() - timedelta(days=3)
+    alpha, beta = world.alpha.student, world.beta.student
+    roster, automatic = badges_issue_each([
+        {"badge_ids": [roster_badge.pk, off.pk], "recipient_ids": [alpha.pk, beta.pk], "actor": world.alpha.admin,
+         "source": Source.ROSTER, "classroom": world.alpha.classroom},
+        {"badge_ids": [earned_badge.pk], "recipient_ids": [alpha.pk, beta.pk], "actor": None,
+         "source": Source.ACHIEVEMENT, "achievement": world.alpha.achievement, "issued_at": {alpha.pk: when}},
+    ])  # fmt: skip
+
+    assert _codes(roster) == {
+        (roster_badge.pk, alpha.pk): Outcome.ISSUED,
+        (roster_badge.pk, beta.pk): Outcome.ALREADY_EARNED,
+        (off.pk, alpha.pk): Outcome.MANUAL_ISSUANCE_DISABLED,
+        (off.pk, beta.pk): Outcome.MANUAL_ISSUANCE_DISABLED,
+    }
+    assert _codes(automatic) == {
+        (earned_badge.pk, alpha.pk): Outcome.ISSUED,
+        (earned_badge.pk, beta.pk): Outcome.REVOKED,
+    }
+    assert roster.batch.pk != automatic.batch.pk
+    stored = {b.pk: (b.source, b.issued_count, b.failed_count) for b in IssuanceBatch.objects.all()}
+    assert stored == {roster.batch.pk: (Source.ROSTER, 1, 3), automatic.batch.pk: (Source.ACHIEVEMENT, 1, 1)}
+    by_roster = IssuedBadge.objects.get(batch=roster.batch)
+    assert (by_roster.badge, by_roster.recipient, by_roster.issued_by, by_roster.classroom, by_roster.achievement) == (
+        roster_badge, alpha, world.alpha.admin, world.alpha.classroom, None
+    )  # fmt: skip
+    by_achievement = IssuedBadge.objects.get(batch=automatic.batch)
+    assert (by_achievement.recipient, by_achievement.issued_at, by_achievement.achievement) == (
+        alpha, when, world.alpha.achievement
+    )  # fmt: skip
+    logged = IssuanceLog.objects.values_list("batch_id", "badge_id", "recipient_id", "reason_code", "actor_id")
+    assert sorted(logged.filter(batch__in=[roster.batch, automatic.batch])) == sorted([
+        (roster.batch.pk, roster_badge.pk, alpha.pk, "issued", world.alpha.admin.pk),
+        (roster.batch.pk, roster_badge.pk, beta.pk, "already_earned", world.alpha.admin.pk),
+        (roster.batch.pk, off.pk, alpha.pk, "manual_issuance_disabled", world.alpha.admin.pk),
+        (roster.batch.pk, off.pk, beta.pk, "manual_issuance_disabled", world.alpha.admin.pk),
+        (automatic.batch.pk, earned_badge.pk, alpha.pk, "issued", None),
+        (automatic.batch.pk, earned_badge.pk, beta.pk, "revoked", None),
+    ])  # fmt: skip
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite writes each request on its own")
+def test_several_issuances_at_once_take_the_same_queries_however_many(world):
+    students = [make_student(world.alpha.org) for _ in range(6)]
+
+    def each(n: int) -> int:
+        badges = [_fresh_badge(world) for _ in range(n)]
+        IssuedBadgeFactory(badge=badges[0], recipient=students[0])  # a conflict in both
+        requests = [
+            {"badge_ids": [badge.pk], "recipient_ids": [s.pk for s in students], "actor": None,
+             "source": Source.ACHIEVEMENT, "achievement": world.alpha.achievement}
+            for badge in badges
+        ]  # fmt: skip
+        return _queries(lambda: badges_issue_each(requests))
+
+    # savepoint, badges, batches, insert + log issued, log conflicts, batch counts, release savepoint
+    assert each(2) == each(8) == 7
+    assert IssuedBadge.objects.filter(recipient__in=students).count() == 10 * 6
