@@ -1,6 +1,9 @@
 """Badge forms: they validate and never write (apps.badges.services does)."""
 
+import re
+
 from django import forms
+from django.db.models.functions import Lower
 
 from apps.organizations.models import Organization
 
@@ -61,3 +64,58 @@ class BadgeCreateForm(BadgeForm):
             except forms.ValidationError as error:
                 self.add_error("name", error)
         return cleaned
+
+
+AWARD_LIMIT = 50
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class AwardBadgeForm(forms.Form):
+    """Award Badge: up to 50 usernames, separated by commas or new lines (a pasted spreadsheet column works).
+
+    ``people`` are the users the administrator may award to; a username outside them is reported as not
+    found, as one that does not exist (other organizations' users are never confirmed)."""
+
+    key = forms.CharField(
+        max_length=40,
+        widget=forms.HiddenInput,
+        error_messages={"required": "This form has expired: reload the page and try again."},
+    )
+    usernames = forms.CharField(
+        label="To",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=f"Usernames, separated by commas or new lines — up to {AWARD_LIMIT} at a time.",
+        error_messages={"required": "Enter at least one username."},
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = people
+
+    def clean_usernames(self) -> list[int]:
+        """The users named, in the order given (each once); every unknown username named in one message."""
+        names = list(dict.fromkeys(name for name in _SEPARATORS.split(self.cleaned_data["usernames"]) if name))
+        if not names:
+            raise forms.ValidationError("Enter at least one username.", code="required")
+        if len(names) > AWARD_LIMIT:
+            raise forms.ValidationError(
+                f"Enter at most {AWARD_LIMIT} usernames at a time (you entered {len(names)}).", code="too_many"
+            )
+        found: dict[str, list[tuple[str, int]]] = {}
+        named = self.people.alias(lowered=Lower("username")).filter(lowered__in=[name.lower() for name in names])
+        for username, pk in named.values_list("username", "pk"):
+            found.setdefault(username.lower(), []).append((username, pk))
+        ids, unknown = [], []
+        for name in names:
+            matches = found.get(name.lower(), [])
+            exact = [pk for username, pk in matches if username == name]
+            if exact or len(matches) == 1:  # the same username in other letter case is still them
+                ids.append(exact[0] if exact else matches[0][1])
+            else:
+                unknown.append(name)
+        if unknown:
+            listed = ", ".join(f"“{name}”" for name in unknown)
+            noun = "This username was" if len(unknown) == 1 else f"These {len(unknown)} usernames were"
+            raise forms.ValidationError(f"{noun} not found: {listed}. Nothing was awarded.", code="unknown")
+        return list(dict.fromkeys(ids))

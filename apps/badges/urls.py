@@ -10,4 +10,5 @@ urlpatterns = [
     path("new/", views.badge_create_view, name="create"),
     path("<id:pk>/", views.badge_detail, name="detail"),
     path("<id:pk>/edit/", views.badge_edit, name="edit"),
+    path("<id:pk>/award/", views.badge_award, name="award"),
 ]

@@ -1,4 +1,6 @@
-"""Badge pages: list, profile, create, edit (administrators of the badge's organization)."""
+"""Badge pages: list, profile, create, edit, Award Badge (administrators of the badge's organization)."""
+
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,10 +8,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.accounts.models import User
 from apps.core.roles import require_administrator
+from apps.issued_badges.models import Source
+from apps.issued_badges.services import badges_issue
 from apps.organizations.models import Organization
 
-from .forms import BadgeCreateForm, BadgeForm
+from .forms import AwardBadgeForm, BadgeCreateForm, BadgeForm
 from .models import Badge
 from .selectors import badge_list, badge_profile
 from .services import badge_create, badge_update
@@ -69,3 +74,38 @@ def badge_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Badge “{badge.name}” saved.")
         return redirect("badges:detail", pk=badge.pk)
     return render(request, "badges/badge_form.html", {"form": form, "badge": badge, "creating": False})
+
+
+@login_required
+def badge_award(request: HttpRequest, pk: int) -> HttpResponse:
+    """Award Badge: the badge to up to 50 people named by username, through the door; then its outcome page."""
+    badge = _administered_badge(request, pk)
+    people = User.objects.visible_to(request.user)
+    form = AwardBadgeForm(request.POST or None, initial={"key": uuid.uuid4().hex}, people=people)
+    blocked = _why_not_awardable(badge)
+    if request.method == "POST" and blocked:
+        messages.error(request, blocked)
+    elif request.method == "POST" and form.is_valid():
+        report = badges_issue(
+            badge_ids=[badge.pk],
+            recipient_ids=form.cleaned_data["usernames"],
+            actor=request.user,
+            source=Source.USERNAMES,
+            organization=badge.organization,
+            key=f"{request.user.pk}:award:{form.cleaned_data['key']}",
+        )
+        failed = f", {report.failed_count} not awarded" if report.failed_count else ""
+        messages.success(request, f"“{badge.name}”: {report.issued_count} awarded{failed}.")
+        return redirect("issued_badges:batch", batch_uuid=report.batch.uuid)
+    return render(request, "badges/badge_award.html", {"badge": badge, "form": form, "blocked": blocked})
+
+
+def _why_not_awardable(badge: Badge) -> str:
+    """Why the badge cannot be awarded by hand now ("" when it can)."""
+    if not badge.is_active:
+        return f"“{badge.name}” is inactive. Activate it (Edit) to award it."
+    if not badge.manual_issuance_enabled:
+        return (
+            f"“{badge.name}” is not enabled for manual issuance. Switch on Enable Manual Issuance (Edit) to award it."
+        )
+    return ""
