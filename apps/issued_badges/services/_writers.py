@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 # --- SQL: set-based writes ----------------------------------------------------------------------------
 #
-# PostgreSQL: one statement each for every job of a pass, the pairs as parallel arrays, the
-# issued rows' log entries written by the same statement (a data-modifying CTE).
+# PostgreSQL: one statement each for all the jobs of a pass, each job's pairs as a cross join of two
+# id arrays (or two zipped arrays), the issued rows' log entries written by the same statement (a
+# data-modifying CTE).
 # Elsewhere (SQLite, the embedded default): chunked VALUES with RETURNING.
 
 _ISSUED_COLUMNS = (
@@ -38,27 +39,28 @@ def _shared(context: _Context, batch) -> list:
     ]
 
 
-def _jobs_sql(jobs) -> tuple[str, list]:
-    """A SELECT of each job's shared columns (actor, source, class, course assignment, achievement, batch)."""
-    columns = list(zip(*(_shared(job.context, batch) for job, batch, _ in jobs), strict=True))
-    return (
-        "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
-        "AS j(actor_id, source, classroom_id, course_assignment_id, achievement_id, batch_id)",
-        [list(column) for column in columns],
-    )
-
-
-def _pairs_of(jobs, *, dated: bool) -> list[list]:
-    """The jobs' pairs as parallel arrays: batch, badge, recipient (and its date, None for now)."""
-    batches, badges, recipients, dates = [], [], [], []
+def _candidates_sql(jobs) -> tuple[str, list]:
+    """A SELECT of every job's pairs, each with its date (NULL: now) and the job's shared columns: per job a
+    cross join of two id arrays, or zipped arrays; the jobs joined by UNION ALL."""
+    parts, params = [], []
     for job, batch, pairs in jobs:
-        issued_at = job.issued_at or {}
-        for badge_id, recipient_id in pairs:
-            batches.append(batch.pk)
-            badges.append(badge_id)
-            recipients.append(recipient_id)
-            dates.append(issued_at.get(recipient_id))
-    return [batches, badges, recipients, dates] if dated else [batches, badges, recipients]
+        dates = job.issued_at or {}
+        if pairs.listed is None:
+            rows = (
+                "unnest(%s::bigint[]) AS b(badge_id) "
+                "CROSS JOIN unnest(%s::bigint[], %s::timestamptz[]) AS r(recipient_id, issued_at)"
+            )
+            ids = [pairs.badge_ids, pairs.recipient_ids, [dates.get(r) for r in pairs.recipient_ids]]
+        else:
+            rows = "unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS p(badge_id, recipient_id, issued_at)"
+            ids = [[b for b, _ in pairs.listed], [r for _, r in pairs.listed], [dates.get(r) for _, r in pairs.listed]]
+        parts.append(
+            "SELECT %s::bigint AS actor_id, %s::varchar AS source, %s::bigint AS classroom_id, "  # noqa: S608
+            "%s::bigint AS course_assignment_id, %s::bigint AS achievement_id, %s::bigint AS batch_id, "
+            f"badge_id, recipient_id, issued_at FROM {rows}"
+        )
+        params += [*_shared(job.context, batch), *ids]
+    return " UNION ALL ".join(parts), params
 
 
 def _by_batch(rows) -> dict[int, dict[tuple[int, int], object]]:
@@ -78,17 +80,15 @@ class PostgresWriter:
         Returns {batch: {pair: issued badge id}}."""
         if not jobs:
             return {}
-        shared, shared_params = _jobs_sql(jobs)
+        candidates, params = _candidates_sql(jobs)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH j AS ({shared}), inserted AS (
+                WITH inserted AS (
                     INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS})
-                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, COALESCE(c.issued_at, %s), j.actor_id,
-                           j.source, j.classroom_id, j.course_assignment_id, j.achievement_id, j.batch_id, ''
-                    FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[])
-                         AS c(batch_id, badge_id, recipient_id, issued_at)
-                    JOIN j ON j.batch_id = c.batch_id
+                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, COALESCE(c.issued_at, %s), c.actor_id,
+                           c.source, c.classroom_id, c.course_assignment_id, c.achievement_id, c.batch_id, ''
+                    FROM ({candidates}) AS c
                     ON CONFLICT (badge_id, recipient_id) DO NOTHING
                     RETURNING id, batch_id, badge_id, recipient_id, issued_by_id, source
                 ), logged AS (
@@ -98,7 +98,7 @@ class PostgresWriter:
                 )
                 SELECT batch_id, badge_id, recipient_id, id FROM inserted
                 """,  # noqa: S608 - tables and columns are ours; values are parameters
-                [*shared_params, now, *_pairs_of(jobs, dated=True), now],
+                [now, *params, now],
             )
             return _by_batch(cursor.fetchall())
 
@@ -115,21 +115,19 @@ class PostgresWriter:
     @staticmethod
     def log_conflicts(jobs, now) -> dict[int, dict[tuple[int, int], str]]:
         """Log the valid pairs that already existed (earned before, or revoked); return {batch: {pair: code}}."""
-        shared, shared_params = _jobs_sql(jobs)
+        candidates, params = _candidates_sql(jobs)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH j AS ({shared})
                 INSERT INTO {IssuanceLog._meta.db_table} ({_LOG_COLUMNS})
-                SELECT %s, 'failed', j.batch_id, NULL, i.badge_id, i.recipient_id, j.actor_id, j.source,
+                SELECT %s, 'failed', c.batch_id, NULL, i.badge_id, i.recipient_id, c.actor_id, c.source,
                        CASE WHEN i.revoked_at IS NULL THEN 'already_earned' ELSE 'revoked' END, ''
-                FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS c(batch_id, badge_id, recipient_id)
-                JOIN j ON j.batch_id = c.batch_id
+                FROM ({candidates}) AS c
                 JOIN {IssuedBadge._meta.db_table} AS i ON i.badge_id = c.badge_id AND i.recipient_id = c.recipient_id
                 WHERE i.batch_id IS DISTINCT FROM c.batch_id
                 RETURNING batch_id, badge_id, recipient_id, reason_code
                 """,  # noqa: S608
-                [*shared_params, now, *_pairs_of(jobs, dated=False)],
+                [now, *params],
             )
             return _by_batch(cursor.fetchall())
 
