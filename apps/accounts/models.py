@@ -1,8 +1,13 @@
 """Users, their home organization and their roles in organizations."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from apps.organizations.querysets import OrganizationScopedQuerySet, VisibilityQuerySet, administered_organization_ids
 
@@ -28,14 +33,41 @@ class UserQuerySet(VisibilityQuerySet):
         """Users of administered organizations, students of their classes and of the user's classes, the user."""
         from apps.classes.models import Enrollment
 
-        admin_ids = administered_organization_ids(user)
         return (
             Q(pk=user.pk)
-            | Q(organization__in=admin_ids)
-            | Q(pk__in=Membership.objects.filter(organization__in=admin_ids).values("user_id"))
+            | _people_of(administered_organization_ids(user))
             | Q(pk__in=Enrollment.objects.filter(classroom__instructor_links__instructor=user).values("student_id"))
-            | Q(pk__in=Enrollment.objects.filter(classroom__organization__in=admin_ids).values("student_id"))
         )
+
+    def of_organizations(self, organization_ids):
+        """Active people of these organizations: at home in one, with a role in one, or enrolled in one's class."""
+        return self.filter(_people_of(organization_ids), is_active=True)
+
+    def by_username(self, usernames: Iterable[str]) -> Callable[[str], User | None]:
+        """Look usernames up among these people in one query. A username finds its user exactly, or in another
+        letter case when only one user has it so (``ava.n`` finds ``Ava.N``); otherwise None."""
+        names = set(usernames)
+        lowered = {name.lower() for name in names}
+        found: dict[str, list[User]] = {}
+        for person in self.alias(key=Lower("username")).filter(Q(username__in=names) | Q(key__in=lowered)):
+            found.setdefault(person.username.lower(), []).append(person)
+
+        def lookup(username: str) -> User | None:
+            matches = found.get(username.lower(), [])
+            exact = [person for person in matches if person.username == username]
+            return exact[0] if exact else matches[0] if len(matches) == 1 else None
+
+        return lookup
+
+
+def _people_of(organization_ids) -> Q:
+    from apps.classes.models import Enrollment
+
+    return (
+        Q(organization__in=organization_ids)
+        | Q(pk__in=Membership.objects.filter(organization__in=organization_ids).values("user_id"))
+        | Q(pk__in=Enrollment.objects.filter(classroom__organization__in=organization_ids).values("student_id"))
+    )
 
 
 class PortalUserManager(UserManager.from_queryset(UserQuerySet)):

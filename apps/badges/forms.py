@@ -3,7 +3,6 @@
 import re
 
 from django import forms
-from django.db.models.functions import Lower
 
 from apps.organizations.models import Organization
 
@@ -73,8 +72,8 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 class AwardBadgeForm(forms.Form):
     """Award Badge: up to 50 usernames, separated by commas or new lines (a pasted spreadsheet column works).
 
-    ``people`` are the users the administrator may award to; a username outside them is reported as not
-    found, as one that does not exist (other organizations' users are never confirmed)."""
+    ``people`` are those the badge may be awarded to; a username outside them is reported as not found, as
+    one that does not exist (other organizations' users are never confirmed)."""
 
     key = forms.CharField(
         max_length=40,
@@ -102,20 +101,11 @@ class AwardBadgeForm(forms.Form):
             raise forms.ValidationError(
                 f"Enter at most {AWARD_LIMIT} usernames at a time (you entered {len(names)}).", code="too_many"
             )
-        found: dict[str, list[tuple[str, int]]] = {}
-        named = self.people.alias(lowered=Lower("username")).filter(lowered__in=[name.lower() for name in names])
-        for username, pk in named.values_list("username", "pk"):
-            found.setdefault(username.lower(), []).append((username, pk))
-        ids, unknown = [], []
-        for name in names:
-            matches = found.get(name.lower(), [])
-            exact = [pk for username, pk in matches if username == name]
-            if exact or len(matches) == 1:  # the same username in other letter case is still them
-                ids.append(exact[0] if exact else matches[0][1])
-            else:
-                unknown.append(name)
+        lookup = self.people.by_username(names)
+        found = {name: lookup(name) for name in names}
+        unknown = [name for name, person in found.items() if person is None]
         if unknown:
             listed = ", ".join(f"“{name}”" for name in unknown)
             noun = "This username was" if len(unknown) == 1 else f"These {len(unknown)} usernames were"
             raise forms.ValidationError(f"{noun} not found: {listed}. Nothing was awarded.", code="unknown")
-        return list(dict.fromkeys(ids))
+        return list(dict.fromkeys(person.pk for person in found.values()))

@@ -1,5 +1,6 @@
 """Badge pages: list, profile, create, edit, Award Badge (administrators of the badge's organization)."""
 
+import hashlib
 import uuid
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from apps.core.roles import require_administrator
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import badges_issue
 from apps.organizations.models import Organization
+from apps.organizations.querysets import descendant_ids
 
 from .forms import AwardBadgeForm, BadgeCreateForm, BadgeForm
 from .models import Badge
@@ -80,19 +82,20 @@ def badge_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def badge_award(request: HttpRequest, pk: int) -> HttpResponse:
     """Award Badge: the badge to up to 50 people named by username, through the door; then its outcome page."""
     badge = _administered_badge(request, pk)
-    people = User.objects.visible_to(request.user)
+    people = User.objects.of_organizations(descendant_ids([badge.organization_id]))
     form = AwardBadgeForm(request.POST or None, initial={"key": uuid.uuid4().hex}, people=people)
-    blocked = _why_not_awardable(badge)
-    if request.method == "POST" and blocked:
-        messages.error(request, blocked)
-    elif request.method == "POST" and form.is_valid():
+    blocked = _why_not_awardable(badge)  # shown on the page, the form disabled
+    if request.method == "POST" and not blocked and form.is_valid():
+        recipients = form.cleaned_data["usernames"]
+        # The same list sent twice (a double click) is issued once; an edited list is a new issuance.
+        listed = hashlib.sha256(",".join(map(str, sorted(recipients))).encode()).hexdigest()[:16]
         report = badges_issue(
             badge_ids=[badge.pk],
-            recipient_ids=form.cleaned_data["usernames"],
+            recipient_ids=recipients,
             actor=request.user,
             source=Source.USERNAMES,
             organization=badge.organization,
-            key=f"{request.user.pk}:award:{form.cleaned_data['key']}",
+            key=f"{request.user.pk}:award:{badge.pk}:{form.cleaned_data['key']}:{listed}",
         )
         failed = f", {report.failed_count} not awarded" if report.failed_count else ""
         messages.success(request, f"“{badge.name}”: {report.issued_count} awarded{failed}.")

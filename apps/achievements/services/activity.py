@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -175,14 +175,12 @@ class _Catalog:
         for row in rows:
             if not row.values:
                 continue
-            usernames.add(row.values["username"].lower())
+            usernames.add(row.values["username"])
             course, _, lab = row.values["reference"].upper().partition("/")
             course_codes.add(course)
             lab_codes.add(lab)
             path_codes.add(course)
-        self.students: dict[str, list[User]] = {}
-        for student in activity_students(user=actor).annotate(key=Lower("username")).filter(key__in=usernames):
-            self.students.setdefault(student.key, []).append(student)
+        self.student = activity_students(user=actor).by_username(usernames)
         self.courses = self._group(
             activity_courses(user=actor).annotate(key=Upper("code")).filter(key__in=course_codes),
             lambda c: c.key,
@@ -212,11 +210,6 @@ class _Catalog:
             obj.owner = organization(obj)
             grouped.setdefault(key(obj), []).append(obj)
         return grouped
-
-    def student(self, username: str) -> User | None:
-        found = self.students.get(username.lower(), [])
-        exact = [s for s in found if s.username == username]
-        return (exact or found)[0] if len(exact) == 1 or len(found) == 1 else None
 
 
 def _target(catalog: _Catalog, kind: str, reference: str, line: int) -> tuple[dict, str]:

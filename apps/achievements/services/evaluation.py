@@ -29,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.accounts.models import User
 from apps.core.locks import exclusive
-from apps.issued_badges.models import IssuedBadge, Source
+from apps.issued_badges.models import Source
 from apps.issued_badges.services import badges_issue_each
 
 from ..models import Achievement, AchievementEvaluation, ActivityRecord, EarnedAchievement, EvaluationRun
@@ -195,9 +195,9 @@ def _evaluate_plan(plan, requirements, told: _Told) -> list[tuple[_Outcome, date
     """Each planned achievement's outcome and when it was evaluated, in plan order.
 
     The achievements of an incremental run that name their students are evaluated together: one statement
-    reads those students' history once and earns every achievement, then the door issues each badge. Should
-    that fail, each is evaluated on its own, so that a failing achievement is recorded with its error and
-    does not stop the others."""
+    reads those students' history once and earns every achievement, then one pass through the door issues
+    each badge. Should that fail, each is evaluated on its own, so that a failing achievement is recorded
+    with its error and does not stop the others."""
     results: dict[int, tuple[_Outcome, datetime, datetime]] = {}
     for achievement, _ in plan:
         if not achievement.badge.is_active:
@@ -206,31 +206,51 @@ def _evaluate_plan(plan, requirements, told: _Told) -> list[tuple[_Outcome, date
             error = f"Not evaluated: its badge “{achievement.badge.name}” is inactive."
             results[achievement.pk] = (_Outcome(error=error), now, now)
     named = [(a, requirements[a.pk], w) for a, w in plan if isinstance(w, list) and a.pk not in results]
-    if len(named) > 1:
+    for group in _together(named):
         started = timezone.now()
         try:
-            outcomes = _evaluate(named, told)
+            outcomes, issued = _evaluate(group)
         except Exception:
-            logger.warning("evaluating %s achievements together failed: each on its own", len(named), exc_info=True)
-        else:
-            finished = timezone.now()
-            results.update({pk: (outcome, started, finished) for pk, outcome in outcomes.items()})
+            logger.warning("evaluating %s achievements together failed: each on its own", len(group), exc_info=True)
+            continue
+        finished = timezone.now()
+        results.update({pk: (outcome, started, finished) for pk, outcome in outcomes.items()})
+        told.add(issued)
     for achievement, window in plan:
         if achievement.pk in results:
             continue
         started = timezone.now()
         try:
-            outcome = _evaluate([(achievement, requirements[achievement.pk], window)], told)[achievement.pk]
+            outcomes, issued = _evaluate([(achievement, requirements[achievement.pk], window)])
         except Exception as error:
             logger.exception("evaluating achievement %s (%s) failed", achievement.pk, achievement.name)
             outcome = _Outcome(error=f"{type(error).__name__}: {error}"[:2000])
+        else:
+            outcome = outcomes[achievement.pk]
+            told.add(issued)
         results[achievement.pk] = (outcome, started, timezone.now())
     return [results[achievement.pk] for achievement, _ in plan]
 
 
-def _evaluate(items, told: _Told) -> dict[int, _Outcome]:
+def _together(named) -> list[list]:
+    """The named achievements in groups of two or more whose statement stays within the database's limit of
+    parameters (SQLite's; PostgreSQL has none). Those left alone are evaluated on their own."""
+    limit = connection.features.max_query_params
+    groups, size = [[]], 0
+    for item in named:
+        _, requirement, window = item
+        cost = 3 * len(window) + len(requirement.course_ids) + len(requirement.member_organization_ids) + 10
+        if limit and groups[-1] and size + cost > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(item)
+        size += cost
+    return [group for group in groups if len(group) > 1]
+
+
+def _evaluate(items) -> tuple[dict[int, _Outcome], list]:
     """Earn, then issue each badge through the door — all of ``items`` (achievement, requirement, window)
-    together, or nothing."""
+    together, or nothing. Returns each one's outcome, and (achievement, door report) for those issued."""
     with transaction.atomic():
         outcomes, earned = _earn(items)
         issuing = [achievement for achievement, _, _ in items if earned.get(achievement.pk)]
@@ -247,9 +267,7 @@ def _evaluate(items, told: _Told) -> dict[int, _Outcome]:
         )
     for achievement, report in zip(issuing, reports, strict=True):
         outcomes[achievement.pk].issued = report.issued_count
-        if report.issued_count and achievement.notification != Achievement.Notification.SILENT:
-            told.add(achievement, report.batch)
-    return outcomes
+    return outcomes, list(zip(issuing, reports, strict=True))
 
 
 def _earn(items) -> tuple[dict[int, _Outcome], dict[int, dict[int, datetime]]]:
@@ -328,13 +346,16 @@ class _Told:
         self.each: list[tuple[int, str]] = []
         self.digest: dict[int, list[str]] = defaultdict(list)
 
-    def add(self, achievement: Achievement, batch) -> None:
-        recipients = IssuedBadge.objects.filter(batch=batch).values_list("recipient_id", flat=True)
-        for user_id in recipients.iterator(chunk_size=5000):
-            if achievement.notification == Achievement.Notification.DIGEST:
-                self.digest[user_id].append(achievement.badge.name)
-            else:
-                self.each.append((user_id, achievement.badge.name))
+    def add(self, issued) -> None:
+        """Remember who received which badge, from (achievement, door report) pairs."""
+        for achievement, report in issued:
+            if not report.issued_count or achievement.notification == Achievement.Notification.SILENT:
+                continue
+            for outcome in report.issued:
+                if achievement.notification == Achievement.Notification.DIGEST:
+                    self.digest[outcome.recipient_id].append(achievement.badge.name)
+                else:
+                    self.each.append((outcome.recipient_id, achievement.badge.name))
 
     def send(self) -> None:
         if not (self.each or self.digest):

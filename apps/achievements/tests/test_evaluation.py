@@ -332,13 +332,13 @@ def test_a_failing_achievement_is_recorded_and_the_others_go_on(catalog):
 
 
 @postgres_only
-def test_an_incremental_run_with_a_failing_achievement_evaluates_each_on_its_own(catalog):
+def test_an_incremental_run_with_a_failing_achievement_evaluates_each_on_its_own(catalog, caplog):
     """An incremental run evaluates its achievements together; when that fails, each is evaluated on its own, so
-    the failing one is recorded and the others are issued."""
-    poison = achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
+    the failing one is recorded and the others are issued — and their students told once."""
+    poison = achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0], notification="each")
     course, lab = (
-        achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0]),
-        achievement(catalog, Kind.LAB_LAUNCHED, lab=catalog.lab),
+        achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0], notification="each"),
+        achievement(catalog, Kind.LAB_LAUNCHED, lab=catalog.lab, notification="each"),
     )
     achievements_evaluate()  # the first run: nothing done yet
     a = catalog.students[0]
@@ -350,20 +350,26 @@ def test_an_incremental_run_with_a_failing_achievement_evaluates_each_on_its_own
             f"CREATE TRIGGER poison BEFORE INSERT ON {EarnedAchievement._meta.db_table} FOR EACH ROW "
             f"WHEN (NEW.achievement_id = {poison.pk}) EXECUTE FUNCTION refuse();"
         )
+    mail.outbox.clear()
     run = achievements_evaluate()
+    assert "evaluating 3 achievements together failed: each on its own" in caplog.text
     assert (run.mode, run.errors, run.badges_issued, run.achievements_evaluated) == ("incremental", 1, 2, 3)
     assert "disk full" in run.evaluations.get(achievement=poison).error
     assert not holders(poison) and set(holders(course)) == set(holders(lab)) == {a.username}
     assert abs(holders(lab)[a.username] - days_ago(1)) < timedelta(minutes=1)
+    assert sorted(m.subject for m in mail.outbox) == sorted(
+        f"You earned the badge “{made.badge.name}”" for made in (course, lab)
+    )
 
 
 @postgres_only
 def test_an_incremental_run_takes_the_same_queries_however_many_achievements_it_issues(catalog):
+    told = {"notification": Achievement.Notification.EACH}  # as by default: each student gets an e-mail
     for course in catalog.courses:
-        achievement(catalog, Kind.COURSE_COMPLETED, course=course)
-    achievement(catalog, Kind.LAB_LAUNCHED, lab=catalog.lab)
-    achievement(catalog, Kind.LAB_COMPLETED, lab=catalog.lab)
-    achievement(catalog, Kind.POINTS_REACHED, points_threshold=10)
+        achievement(catalog, Kind.COURSE_COMPLETED, course=course, **told)
+    achievement(catalog, Kind.LAB_LAUNCHED, lab=catalog.lab, **told)
+    achievement(catalog, Kind.LAB_COMPLETED, lab=catalog.lab, **told)
+    achievement(catalog, Kind.POINTS_REACHED, points_threshold=10, **told)
     achievements_evaluate()  # the first run: nothing done yet
     a, b, _, _ = catalog.students
 
@@ -386,8 +392,8 @@ def test_an_incremental_run_takes_the_same_queries_however_many_achievements_it_
     )
     # lock, last run, watermark, new run, achievements, organizations (whose points count), failed last time,
     # new activity, point totals; savepoint, earn (one statement); the door: savepoint, badges, batches,
-    # issue + log, batch counts, release; release, run log, run, unlock
-    assert few == (2, 21) and many == (6, 21)
+    # issue + log, batch counts, release; release, run log, whom to e-mail, run, unlock
+    assert few == (2, 22) and many == (6, 22)
 
 
 # --- How students are told ------------------------------------------------------------------------

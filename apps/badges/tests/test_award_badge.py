@@ -129,3 +129,40 @@ def test_the_profile_links_to_award_badge(world, client):
     client.force_login(world.alpha.admin)
     html = client.get(reverse("badges:detail", args=[world.alpha.badge.pk])).content.decode()
     assert f'href="/badges/{world.alpha.badge.pk}/award/"' in html and "Award Badge" in html
+
+
+def test_tabs_and_semicolons_separate_too_and_a_username_is_found_in_any_letter_case(world, client, badge):
+    accented = make_student(world.alpha.org, username="Élise.Roux")
+    client.force_login(world.alpha.admin)
+    child = world.alpha.child_student.username.upper()
+    _award(client, badge, f"{world.alpha.student.username}\t{accented.username};{child}")
+    assert set(IssuedBadge.objects.filter(badge=badge).values_list("recipient", flat=True)) == {
+        world.alpha.student.pk, accented.pk, world.alpha.child_student.pk
+    }  # fmt: skip
+
+
+def test_people_are_those_of_the_badges_organization_whatever_else_the_administrator_sees(world, client):
+    """Beta's administrator also teaches Alpha's class: Alpha's students are still not theirs to award Beta's badge."""
+    from apps.classes.tests.factories import ClassInstructorFactory
+
+    ClassInstructorFactory(classroom=world.alpha.classroom, instructor=world.beta.admin)
+    client.force_login(world.beta.admin)
+    response = _award(client, world.beta.badge, world.alpha.student.username)
+    assert "This username was not found" in response.content.decode()
+    assert _nothing_written()
+    _award(client, world.beta.badge, world.beta.child_student.username)  # their own child organization's student
+    assert IssuedBadge.objects.filter(badge=world.beta.badge, recipient=world.beta.child_student).exists()
+
+
+def test_an_edited_list_sent_from_the_same_page_is_a_new_award(world, client, badge):
+    client.force_login(world.alpha.admin)
+    _award(client, badge, world.alpha.student.username, key="page-1")
+    _award(client, badge, world.alpha.child_student.username, key="page-1")  # Back, edit the list, send again
+    assert IssuedBadge.objects.filter(badge=badge).count() == 2
+
+
+def test_very_long_input_is_a_message_not_an_error(world, client, badge):
+    client.force_login(world.alpha.admin)
+    response = _award(client, badge, "x" * 20_000)
+    assert response.status_code == 200 and "at most 10000 characters" in response.content.decode()
+    assert _nothing_written()

@@ -336,3 +336,17 @@ def test_several_issuances_at_once_take_the_same_queries_however_many(world):
     # savepoint, badges, batches, insert + log issued, log conflicts, batch counts, release savepoint
     assert each(2) == each(8) == 7
     assert IssuedBadge.objects.filter(recipient__in=students).count() == 10 * 6
+
+
+def test_the_same_pair_in_two_requests_at_once_is_issued_once(world):
+    """Two achievements may award one badge: the first request issues it, the second reports it earned."""
+    badge, student = _fresh_badge(world), world.alpha.student
+    request = {"badge_ids": [badge.pk], "recipient_ids": [student.pk], "actor": None, "source": Source.ACHIEVEMENT,
+               "achievement": world.alpha.achievement}  # fmt: skip
+    first, second = badges_issue_each([request, request])
+    assert _codes(first) == {(badge.pk, student.pk): Outcome.ISSUED}
+    assert _codes(second) == {(badge.pk, student.pk): Outcome.ALREADY_EARNED}
+    assert IssuedBadge.objects.get(badge=badge).batch == first.batch
+    counts = dict(IssuanceBatch.objects.values_list("pk", "issued_count"))
+    assert (counts[first.batch.pk], counts[second.batch.pk]) == (1, 0)
+    assert IssuanceLog.objects.get(batch=second.batch).reason_code == Outcome.ALREADY_EARNED
