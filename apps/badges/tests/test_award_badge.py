@@ -45,6 +45,7 @@ def test_usernames_separated_by_commas_and_new_lines_are_awarded_and_the_outcome
     assert (batch.issued_count, batch.failed_count, batch.organization) == (3, 0, world.alpha.org)
     outcome = client.get(response["Location"]).content.decode()
     assert f"“{badge.name}”: 3 awarded." in outcome and world.alpha.child_student.display_name in outcome
+    assert f'<a href="/badges/{badge.pk}/">{badge.name}</a>' in outcome  # back to the badge
 
 
 def test_someone_who_holds_the_badge_already_is_listed_as_not_awarded(world, client):
