@@ -69,3 +69,22 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path):
     result = _settings(tmp_path, DEBUG="0")
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_the_filesystem_broker_keeps_everything_in_its_folder(tmp_path):
+    """Sending a task (its queue's exchange table included) writes under VAR_DIR/celery-broker, not into whatever
+    folder the process runs in."""
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); import django; django.setup();"
+        "from badges_portal.celery import app; app.send_task('achievements.evaluate_achievements')"
+    )
+    environment = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "badges_portal.settings", "DEBUG": "1",
+                   "VAR_DIR": str(tmp_path / "var")}  # fmt: skip
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=elsewhere, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert (tmp_path / "var" / "celery-broker" / "control").is_dir()

@@ -3,7 +3,7 @@
 import json
 
 from django import forms
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from apps.badges.models import Badge
 from apps.courses.models import Course, Lab, LearningPath
@@ -25,6 +25,7 @@ TARGET_FIELD = {
 }
 TARGET_FIELDS = ("lab", "course", "courses", "learning_path", "points_threshold")
 POINTS_MESSAGE = "Enter the number of points to reach (1 or more)."
+POINTS_LIMIT = 1_000_000_000
 # A choice not in the list is another organization's object (or a tampered id): say so plainly.
 NOT_YOURS = {
     "organization": "That organization is not one you administer: choose one from the list.",
@@ -84,9 +85,12 @@ class AchievementForm(forms.ModelForm):
                 self.fields[name].error_messages.update(invalid_choice=message, invalid_pk_value=message)
         # One rule, one message: 0 and negative thresholds get the same words as a missing one.
         points = self.fields["points_threshold"]
-        points.validators = [v for v in points.validators if not isinstance(v, MinValueValidator)]
-        points.validators.append(MinValueValidator(1, message=POINTS_MESSAGE))
-        points.widget.attrs["min"] = 1
+        points.validators = [v for v in points.validators if not isinstance(v, MinValueValidator | MaxValueValidator)]
+        points.validators += [
+            MinValueValidator(1, message=POINTS_MESSAGE),
+            MaxValueValidator(POINTS_LIMIT, message=f"Points: enter a total of at most {POINTS_LIMIT:,}."),
+        ]
+        points.widget.attrs.update(min=1, max=POINTS_LIMIT)
         self.fields["kind"].widget.attrs["data-kind-select"] = json.dumps(TARGET_FIELD)
         for name in TARGET_FIELDS:
             self.fields[name].required = False

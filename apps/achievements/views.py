@@ -89,6 +89,7 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "requirement": requirement_text(achievement),
         "evaluations": achievement_run_log(achievement=achievement),
         "earned_count": achievement.earned.count(),
+        "issued_count": achievement.issued_badges.count(),
     }
     return render(request, "achievements/achievement_detail.html", context)
 

@@ -84,7 +84,7 @@ class AwardBadgeForm(forms.Form):
         label="To",
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=f"Usernames, separated by commas or new lines — up to {AWARD_LIMIT} at a time.",
+        help_text=f"Usernames, separated by commas, spaces or new lines — up to {AWARD_LIMIT} at a time.",
         error_messages={"required": "Enter at least one username."},
     )
 
@@ -105,7 +105,8 @@ class AwardBadgeForm(forms.Form):
         found = {name: lookup(name) for name in names}
         unknown = [name for name, person in found.items() if person is None]
         if unknown:
-            listed = ", ".join(f"“{name}”" for name in unknown)
+            listed = ", ".join(f"“{name if len(name) <= 40 else name[:40] + '…'}”" for name in unknown[:10])
+            listed += f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
             noun = "This username was" if len(unknown) == 1 else f"These {len(unknown)} usernames were"
             raise forms.ValidationError(f"{noun} not found: {listed}. Nothing was awarded.", code="unknown")
         return list(dict.fromkeys(person.pk for person in found.values()))

@@ -97,8 +97,12 @@ def badge_award(request: HttpRequest, pk: int) -> HttpResponse:
             organization=badge.organization,
             key=f"{request.user.pk}:award:{badge.pk}:{form.cleaned_data['key']}:{listed}",
         )
-        failed = f", {report.failed_count} not awarded" if report.failed_count else ""
-        messages.success(request, f"“{badge.name}”: {report.issued_count} awarded{failed}.")
+        if report.failed_count:
+            messages.warning(
+                request, f"“{badge.name}”: {report.issued_count} awarded, {report.failed_count} not awarded."
+            )
+        else:
+            messages.success(request, f"“{badge.name}”: {report.issued_count} awarded.")
         return redirect("issued_badges:batch", batch_uuid=report.batch.uuid)
     return render(request, "badges/badge_award.html", {"badge": badge, "form": form, "blocked": blocked})
 
@@ -106,9 +110,7 @@ def badge_award(request: HttpRequest, pk: int) -> HttpResponse:
 def _why_not_awardable(badge: Badge) -> str:
     """Why the badge cannot be awarded by hand now ("" when it can)."""
     if not badge.is_active:
-        return f"“{badge.name}” is inactive. Activate it (Edit) to award it."
+        return f"“{badge.name}” is inactive: activate it to award it."
     if not badge.manual_issuance_enabled:
-        return (
-            f"“{badge.name}” is not enabled for manual issuance. Switch on Enable Manual Issuance (Edit) to award it."
-        )
+        return f"“{badge.name}” is not enabled for manual issuance: switch on Enable Manual Issuance to award it."
     return ""

@@ -328,6 +328,11 @@ BAD_INPUT = {
         "points_threshold",
         "Enter the number of points to reach (1 or more).",
     ),
+    "absurd points": (
+        lambda w: {"kind": Kind.POINTS_REACHED, "course": None, "points_threshold": 10**19},
+        "points_threshold",
+        "Points: enter a total of at most 1,000,000,000.",
+    ),
     "no points": (
         lambda w: {"kind": Kind.POINTS_REACHED, "course": None},
         "points_threshold",
@@ -413,6 +418,7 @@ def test_the_achievement_page_shows_what_it_requires_and_its_run_log(named, clie
     assert "Full" in page and "Incremental" in page
     # The world's student met it too (and holds the badge by hand): earned, not issued again.
     assert "3 students earned it" in page
+    assert f"2 badges issued by it; the others already held “{achievement.badge.name}”" in page
 
 
 def test_edit_saves_and_clears_the_other_kinds_target(named, client):

@@ -96,8 +96,8 @@ def test_fifty_usernames_are_accepted(world, client, badge):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"manual_issuance_enabled": False}, "is not enabled for manual issuance. Switch on Enable Manual Issuance"),
-        ({"is_active": False}, "is inactive. Activate it (Edit) to award it."),
+        ({"manual_issuance_enabled": False}, "is not enabled for manual issuance: switch on Enable Manual Issuance"),
+        ({"is_active": False}, "is inactive: activate it to award it."),
     ],
 )
 def test_a_badge_not_manually_issuable_says_why_and_awards_nothing(world, client, change, message):
@@ -166,4 +166,6 @@ def test_very_long_input_is_a_message_not_an_error(world, client, badge):
     client.force_login(world.alpha.admin)
     response = _award(client, badge, "x" * 20_000)
     assert response.status_code == 200 and "at most 10000 characters" in response.content.decode()
+    response = _award(client, badge, "y" * 9_000)  # one absurd name: named, shortened
+    assert f"This username was not found: “{'y' * 40}…”." in response.content.decode()
     assert _nothing_written()
