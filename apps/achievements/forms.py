@@ -37,6 +37,15 @@ NOT_YOURS = {
 }
 
 
+def _group_by_organization(field, owner) -> None:
+    """List the field's choices under their organization's name (validation still uses its queryset)."""
+    groups: dict[str, list] = {}
+    for obj in field.queryset:
+        groups.setdefault(owner(obj).name, []).append((obj.pk, field.label_from_instance(obj)))
+    blank = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+    field.choices = blank + sorted(groups.items())
+
+
 class AchievementForm(forms.ModelForm):
     """What a student must do, and the badge it brings. Targets and badge come from the achievement's
     organization (the course, lab or path may also belong to one of its child organizations)."""
@@ -49,7 +58,7 @@ class AchievementForm(forms.ModelForm):
         labels = {"lab": "Lab", "learning_path": "Learning path", "points_threshold": "Points"}
         help_texts = {
             "kind": "What the student must do.",
-            "courses": "Every course of this set must be completed.",
+            "courses": "Every course of this set must be completed. Hold Ctrl (⌘ on a Mac) to choose several.",
             "learning_path": "Every course of the path and, when the path has one, its exam.",
             "points_threshold": "The badge is issued when the student's activity points reach this total.",
             "badge": "Issued automatically, once, to every student who meets this achievement.",
@@ -70,16 +79,20 @@ class AchievementForm(forms.ModelForm):
         self.fields["courses"].queryset = courses
         self.fields["lab"].queryset = (
             Lab.objects.filter(course__organization__in=admin_ids)
-            .select_related("course")
+            .select_related("course__organization")
             .order_by("course__title", "position")
         )
         self.fields["lab"].label_from_instance = lambda lab: f"{lab.course.title} — {lab.title}"
-        self.fields["learning_path"].queryset = LearningPath.objects.filter(organization__in=admin_ids).order_by(
-            "title"
+        self.fields["learning_path"].queryset = (
+            LearningPath.objects.filter(organization__in=admin_ids).select_related("organization").order_by("title")
         )
         self.fields["badge"].queryset = (
             Badge.objects.filter(organization__in=admin_ids).select_related("organization").order_by("name")
         )
+        if len(admin_ids) > 1:  # whose is each choice: under its organization's name
+            for name in ("course", "courses", "learning_path", "badge"):
+                _group_by_organization(self.fields[name], lambda obj: obj.organization)
+            _group_by_organization(self.fields["lab"], lambda lab: lab.course.organization)
         for name, message in NOT_YOURS.items():
             if name in self.fields:
                 self.fields[name].error_messages.update(invalid_choice=message, invalid_pk_value=message)

@@ -637,3 +637,12 @@ def test_why_not_awarded_runs_the_same_number_of_queries_with_2_and_8_achievemen
     with django_assert_num_queries(expected):
         response = client.get(url_)
     assert len(response.context["explanations"]) == 8
+
+
+def test_an_administrator_of_several_organizations_sees_whose_each_choice_is(world, client):
+    client.force_login(world.alpha.admin)  # Alpha Academy and its child Alpha Academy Labs
+    html = client.get(reverse("achievements:create")).content.decode()
+    badges = html[html.index('name="badge"') : html.index("</select>", html.index('name="badge"'))]
+    labs = badges.index('<optgroup label="Alpha Academy Labs">')
+    assert badges.index(world.alpha.badge.name) < labs < badges.index(world.alpha.child_badge.name)
+    assert world.beta.badge.name not in html
