@@ -25,6 +25,7 @@ def test_administrators_and_instructors_see_a_students_badges_and_achievements(w
         assert response.status_code == 200
         assert student.display_name in html and "Alpha Academy Star" in html and ">Revoked<" in html
         assert world.alpha.achievement.name in html
+        assert f'href="/issued-badges/?student={student.username}">Find Issued Badges</a>' in html  # the way back
     client.force_login(world.alpha.admin)
     assert "Revoke Badge" in client.get(_url(student)).content.decode()
 
