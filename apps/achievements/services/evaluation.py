@@ -33,13 +33,12 @@ from apps.issued_badges.models import Source
 from apps.issued_badges.services import badges_issue_each
 
 from ..models import Achievement, AchievementEvaluation, ActivityRecord, EarnedAchievement, EvaluationRun
-from ..requirements import Requirement, per_user_sql, requirements_of
+from ..requirements import ACTIVITY, Requirement, per_user_sql, requirements_of
 
 logger = logging.getLogger(__name__)
 
 LOCK = "evaluate-achievements"
 ACTIVE_BY_NAME = 2000  # an incremental run names up to this many active users in its statements
-ACTIVITY = ActivityRecord._meta.db_table
 EARNED = EarnedAchievement._meta.db_table
 Kind = Achievement.Kind
 Activity = ActivityRecord.Kind
@@ -77,6 +76,19 @@ def _run(*, full: bool, trigger: str, requested_by) -> EvaluationRun:
     run = EvaluationRun.objects.create(
         mode=mode, trigger=trigger, requested_by=requested_by, started_at=timezone.now(), watermark=upto
     )
+    try:
+        return _evaluate_run(run, last, upto)
+    except Exception as error:
+        # Not one achievement's failure (those are logged per achievement): the run itself stopped. Say so,
+        # rather than leave it "running"; the next run starts again from the last finished one's watermark.
+        run.status, run.finished_at = EvaluationRun.Status.FAILED, timezone.now()
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+        run.save(update_fields=["status", "finished_at", "error"])
+        raise
+
+
+def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, upto: int) -> EvaluationRun:
+    mode = run.mode
     achievements = list(Achievement.objects.filter(is_active=True).select_related("badge").order_by("pk"))
     requirements = requirements_of(achievements)
     if mode == EvaluationRun.Mode.FULL:

@@ -14,7 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.accounts.tests.factories import make_administrator, make_student
-from apps.achievements.models import Achievement, ActivityRecord, EarnedAchievement, EvaluationRun
+from apps.achievements.models import (
+    Achievement,
+    AchievementEvaluation,
+    ActivityRecord,
+    EarnedAchievement,
+    EvaluationRun,
+)
 from apps.achievements.services import achievements_evaluate
 from apps.achievements.services.evaluation import LOCK
 from apps.achievements.tests.factories import AchievementFactory
@@ -394,6 +400,33 @@ def test_an_incremental_run_takes_the_same_queries_however_many_achievements_it_
     # new activity, point totals; savepoint, earn (one statement); the door: savepoint, badges, batches,
     # issue + log, batch counts, release; release, run log, whom to e-mail, run, unlock
     assert few == (2, 22) and many == (6, 22)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_stops_is_recorded_as_failed_and_the_next_one_starts_again(catalog, client):
+    wanted = achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
+    record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
+    table = AchievementEvaluation._meta.db_table
+    with connection.cursor() as cursor:  # the run log cannot be written: the run itself stops
+        cursor.execute(
+            "CREATE FUNCTION refuse_log() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'log full'; END $$ "
+            f"LANGUAGE plpgsql; CREATE TRIGGER refuse_log BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_log();"
+        )
+    try:
+        with pytest.raises(Exception, match="log full"):
+            achievements_evaluate()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER refuse_log ON {table}; DROP FUNCTION refuse_log();")
+    failed = EvaluationRun.objects.get()
+    assert failed.status == EvaluationRun.Status.FAILED and "log full" in failed.error and failed.finished_at
+    client.force_login(catalog.admin)
+    assert "Failed</span> — InternalError: log full" in client.get("/achievements/").content.decode()
+    rerun = achievements_evaluate()  # not incremental from the failed run: from scratch, as no run finished
+    assert rerun.mode == EvaluationRun.Mode.FULL and rerun.status == EvaluationRun.Status.FINISHED
+    assert len(holders(wanted)) == 1
 
 
 # --- How students are told ------------------------------------------------------------------------
