@@ -7,11 +7,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("apps.core.urls")),
+    path("", include("apps.home.urls")),
     path("", include("apps.issued_badges.urls")),
+    path("", include("apps.people.urls")),
     path("classes/", include("apps.classes.urls")),
     path("badges/", include("apps.badges.urls")),
     path("assignments/", include("apps.assignments.urls")),
+    path("achievements/activity/", include("apps.activity.urls")),
     path("achievements/", include("apps.achievements.urls")),
     path(
         "accounts/login/",

@@ -19,7 +19,7 @@ from apps.accounts.models import User
 from apps.badges.models import Badge
 from apps.classes.models import Classroom
 from apps.issued_badges.models import IssuanceBatch, IssuanceLog, IssuedBadge, Source
-from apps.issued_badges.services import badges_issue
+from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.organizations.models import Organization
 
 ISSUED = IssuedBadge._meta.db_table
@@ -93,7 +93,9 @@ def baseline(classroom, admin, badge_ids, student_ids) -> int:
 
 def door(classroom, admin, badge_ids, student_ids):
     return badges_issue(
-        badge_ids=badge_ids, recipient_ids=student_ids, actor=admin, source=Source.BATCH, classroom=classroom
+        IssueRequest(
+            badge_ids=badge_ids, recipient_ids=student_ids, actor=admin, source=Source.BATCH, classroom=classroom
+        )
     )
 
 

@@ -2,16 +2,17 @@
 
 import pytest
 
+from apps.access.policy import administered_organization_ids
 from apps.accounts.models import Membership, User
 from apps.accounts.tests.factories import UserFactory
-from apps.achievements.models import Achievement, ActivityRecord
+from apps.achievements.models import Achievement
+from apps.activity.models import ActivityRecord
 from apps.assignments.models import CourseAssignment
 from apps.badges.models import Badge
 from apps.classes.models import Classroom
 from apps.courses.models import Course, Lab, LearningPath
 from apps.issued_badges.models import IssuedBadge
 from apps.organizations.models import Organization
-from apps.organizations.querysets import administered_organization_ids
 
 # model, the world attribute of the organization's own object, of its child organization's object (if any)
 CASES = [

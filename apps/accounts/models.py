@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from apps.organizations.querysets import OrganizationScopedQuerySet, VisibilityQuerySet, administered_organization_ids
+from apps.access.querysets import ScopedQuerySet
 
 
 def person_search(term: str, *, prefix: str = "") -> Q:
@@ -28,21 +28,7 @@ def person_search(term: str, *, prefix: str = "") -> Q:
     return condition
 
 
-class UserQuerySet(VisibilityQuerySet):
-    def visibility(self, user) -> Q:
-        """Users of administered organizations, students of their classes and of the user's classes, the user."""
-        from apps.classes.models import Enrollment
-
-        return (
-            Q(pk=user.pk)
-            | _people_of(administered_organization_ids(user))
-            | Q(pk__in=Enrollment.objects.filter(classroom__instructor_links__instructor=user).values("student_id"))
-        )
-
-    def of_organizations(self, organization_ids):
-        """Active people of these organizations: at home in one, with a role in one, or enrolled in one's class."""
-        return self.filter(_people_of(organization_ids), is_active=True)
-
+class UserQuerySet(ScopedQuerySet):
     def by_username(self, usernames: Iterable[str]) -> Callable[[str], User | None]:
         """Look usernames up among these people in one query. A username finds its user exactly, or in another
         letter case when only one user has it so (``ava.n`` finds ``Ava.N``); otherwise None."""
@@ -58,16 +44,6 @@ class UserQuerySet(VisibilityQuerySet):
             return exact[0] if exact else matches[0] if len(matches) == 1 else None
 
         return lookup
-
-
-def _people_of(organization_ids) -> Q:
-    from apps.classes.models import Enrollment
-
-    return (
-        Q(organization__in=organization_ids)
-        | Q(pk__in=Membership.objects.filter(organization__in=organization_ids).values("user_id"))
-        | Q(pk__in=Enrollment.objects.filter(classroom__organization__in=organization_ids).values("student_id"))
-    )
 
 
 class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
@@ -133,7 +109,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OrganizationScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization__name", "role"]

@@ -2,9 +2,9 @@
 
 from django import forms
 
+from apps.access.policy import reachable_people
 from apps.accounts.models import User
 from apps.courses.models import Course
-from apps.organizations.querysets import administered_organization_ids
 
 
 class AssignmentFilterForm(forms.Form):
@@ -26,10 +26,12 @@ class CourseAssignmentForm(forms.Form):
             Course.objects.administered_by(user).select_related("organization").order_by("title")
         )
 
-    def clean_student(self) -> User:
-        username = self.cleaned_data["student"].strip()
-        admin_ids = administered_organization_ids(self.user)
-        student = User.objects.filter(username__iexact=username, is_active=True).first()
-        if student is None or student.organization_id not in admin_ids:
-            raise forms.ValidationError(f"No student “{username}” in your organizations.")
-        return student
+    def clean(self):
+        data = super().clean()
+        course, username = data.get("course"), data.get("student", "").strip()
+        if course is not None and username:
+            # The people of the course's organization the administrator may reach (the access policy).
+            data["student"] = reachable_people(self.user, course.organization_id).by_username([username])(username)
+            if data["student"] is None:
+                self.add_error("student", f"No student “{username}” in your organizations.")
+        return data

@@ -4,13 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from apps.organizations.querysets import OrganizationScopedQuerySet, administered_organization_ids
-
-
-class CourseAssignmentQuerySet(OrganizationScopedQuerySet):
-    def visibility(self, user) -> Q:
-        """Administered organizations' assignments and the user's own."""
-        return Q(organization__in=administered_organization_ids(user)) | Q(student=user)
+from apps.access.querysets import ScopedQuerySet
 
 
 class CourseAssignment(models.Model):
@@ -26,7 +20,7 @@ class CourseAssignment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CourseAssignmentQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_at"]

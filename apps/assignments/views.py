@@ -9,19 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.access.policy import administrator_required
 from apps.badges.models import Badge
-from apps.core.roles import require_administrator
+from apps.issued_badges.choose_badge import render_choose_badge, select_a_badge
 from apps.issued_badges.models import Source
-from apps.issued_badges.views import render_choose_badge, select_a_badge
 
 from .forms import AssignmentFilterForm, CourseAssignmentForm
 from .models import CourseAssignment
 from .selectors import assignment_list
 from .services import course_assignment_create
 
-
-def _require_administrator(request: HttpRequest) -> None:
-    require_administrator(request, "Only organization administrators manage course assignments.")
+administrators_only = administrator_required("Only organization administrators manage course assignments.")
 
 
 def _administered_assignment(request: HttpRequest, pk: int) -> CourseAssignment:
@@ -32,9 +30,9 @@ def _administered_assignment(request: HttpRequest, pk: int) -> CourseAssignment:
 
 
 @login_required
+@administrators_only
 @require_GET
 def assignment_list_view(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
     filters = AssignmentFilterForm(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
     assignments = assignment_list(user=request.user, search=data.get("q", ""), status=data.get("status", ""))
@@ -47,8 +45,8 @@ def assignment_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@administrators_only
 def assignment_create(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
     form = CourseAssignmentForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         assignment = course_assignment_create(actor=request.user, **form.cleaned_data)

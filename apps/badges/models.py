@@ -1,25 +1,13 @@
 """Badges an organization awards, by hand and through achievements."""
 
 from django.db import models
-from django.db.models import Q
 
-from apps.organizations.querysets import OrganizationScopedQuerySet, administered_organization_ids
+from apps.access.querysets import ScopedQuerySet
 
 from .validators import validate_badge_image
 
 
-class BadgeQuerySet(OrganizationScopedQuerySet):
-    def visibility(self, user) -> Q:
-        """Administered organizations' badges, those of classes the user teaches, and badges held."""
-        from apps.classes.models import Classroom
-        from apps.issued_badges.models import IssuedBadge
-
-        return (
-            Q(organization__in=administered_organization_ids(user))
-            | Q(organization__in=Classroom.objects.taught_by(user).values("organization_id"))
-            | Q(pk__in=IssuedBadge.objects.filter(recipient=user).values("badge_id"))
-        )
-
+class BadgeQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(is_active=True)
 

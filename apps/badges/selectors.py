@@ -3,6 +3,7 @@
 from django.db.models import Count, F, Q, QuerySet
 
 from apps.accounts.models import User
+from apps.issued_badges.models import IssuedBadge
 
 from .models import Badge
 
@@ -25,8 +26,6 @@ def badge_list(*, user: User, search: str = "") -> QuerySet[Badge]:
 
 def badge_profile(*, badge: Badge) -> dict:
     """The profile's figures and lists: recipients (newest first) and the achievements that award it."""
-    from apps.issued_badges.models import IssuedBadge
-
     recipients = (
         IssuedBadge.objects.filter(badge=badge)
         .select_related("badge", "recipient__organization", "issued_by", "classroom", "achievement")

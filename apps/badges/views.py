@@ -1,6 +1,5 @@
 """Badge pages: list, profile, create, edit, Award Badge (administrators of the badge's organization)."""
 
-import hashlib
 import uuid
 
 from django.contrib import messages
@@ -9,12 +8,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from apps.accounts.models import User
-from apps.core.roles import require_administrator
+from apps.access.policy import administrator_required, reachable_people
 from apps.issued_badges.models import Source
-from apps.issued_badges.services import badges_issue
+from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.organizations.models import Organization
-from apps.organizations.querysets import descendant_ids
 
 from .forms import AwardBadgeForm, BadgeCreateForm, BadgeForm
 from .models import Badge
@@ -27,13 +24,12 @@ def _administered_badge(request: HttpRequest, pk: int) -> Badge:
     return get_object_or_404(Badge.objects.administered_by(request.user).select_related("organization"), pk=pk)
 
 
-def _require_administrator(request: HttpRequest) -> None:
-    require_administrator(request, "Only organization administrators manage badges.")
+administrators_only = administrator_required("Only organization administrators manage badges.")
 
 
 @login_required
+@administrators_only
 def badge_list_view(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
     search = request.GET.get("q", "").strip()
     page = Paginator(badge_list(user=request.user, search=search), 24).get_page(request.GET.get("page"))
     return render(request, "badges/badge_list.html", {"page": page, "search": search})
@@ -48,8 +44,8 @@ def badge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@administrators_only
 def badge_create_view(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
     organizations = Organization.objects.administered_by(request.user)
     form = BadgeCreateForm(request.POST or None, request.FILES or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
@@ -82,20 +78,20 @@ def badge_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def badge_award(request: HttpRequest, pk: int) -> HttpResponse:
     """Award Badge: the badge to up to 50 people named by username, through the door; then its outcome page."""
     badge = _administered_badge(request, pk)
-    people = User.objects.of_organizations(descendant_ids([badge.organization_id]))
+    people = reachable_people(request.user, badge.organization_id)
     form = AwardBadgeForm(request.POST or None, initial={"key": uuid.uuid4().hex}, people=people)
     blocked = _why_not_awardable(badge)  # shown on the page, the form disabled
     if request.method == "POST" and not blocked and form.is_valid():
         recipients = form.cleaned_data["usernames"]
-        # The same list sent twice (a double click) is issued once; an edited list is a new issuance.
-        listed = hashlib.sha256(",".join(map(str, sorted(recipients))).encode()).hexdigest()[:16]
         report = badges_issue(
-            badge_ids=[badge.pk],
-            recipient_ids=recipients,
-            actor=request.user,
-            source=Source.USERNAMES,
-            organization=badge.organization,
-            key=f"{request.user.pk}:award:{badge.pk}:{form.cleaned_data['key']}:{listed}",
+            IssueRequest(
+                badge_ids=[badge.pk],
+                recipient_ids=recipients,
+                actor=request.user,
+                source=Source.USERNAMES,
+                organization=badge.organization,
+                idempotency_key=form.cleaned_data["key"],  # an edited list is a new issuance,
+            )
         )
         if report.failed_count:
             messages.warning(

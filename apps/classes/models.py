@@ -4,20 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from apps.organizations.querysets import OrganizationScopedQuerySet, administered_organization_ids
+from apps.access import policy
+from apps.access.querysets import ScopedQuerySet
 
 
-class ClassroomQuerySet(OrganizationScopedQuerySet):
-    def visibility(self, user) -> Q:
-        """Administered organizations' classes, classes the user teaches or attends."""
-        return (
-            Q(organization__in=administered_organization_ids(user))
-            | Q(pk__in=ClassInstructor.objects.filter(instructor=user).values("classroom_id"))
-            | Q(pk__in=Enrollment.objects.filter(student=user).values("classroom_id"))
-        )
-
-    def taught_by(self, user):
-        return self.filter(pk__in=ClassInstructor.objects.filter(instructor=user).values("classroom_id"))
+class ClassroomQuerySet(ScopedQuerySet):
+    def taught_by(self, actor):
+        return self.filter(pk__in=policy.taught_classrooms(actor))
 
 
 class Classroom(models.Model):

@@ -4,11 +4,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from apps.access.policy import IssuerScope
 from apps.accounts.models import User, person_search
 from apps.badges.models import Badge
+from apps.issued_badges.models import IssuedBadge
 
 from .models import Classroom, Enrollment
-from .scope import IssuerScope
 
 
 def classroom_list(*, user: User, search: str = "") -> QuerySet[Classroom]:
@@ -63,8 +64,6 @@ def with_badges_held(enrollments, *, classroom: Classroom) -> list[Enrollment]:
     Plain tuples, not model instances: a page of 50 students holding a few badges each
     renders in a few milliseconds.
     """
-    from apps.issued_badges.models import IssuedBadge
-
     enrollments = list(enrollments)
     held: dict[int, list[HeldBadge]] = {e.student_id: [] for e in enrollments}
     rows = (

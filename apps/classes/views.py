@@ -5,19 +5,29 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.access.policy import IssuerScope, issuer_scope
+from apps.issued_badges.choose_badge import render_choose_badge, select_a_badge
 from apps.issued_badges.models import IssuanceBatch, Source
-from apps.issued_badges.services import badges_issue, batch_report
-from apps.issued_badges.views import render_choose_badge, select_a_badge
+from apps.issued_badges.services import IssueRequest, badges_issue, batch_report
 
-from .access import issuer_classroom
 from .forms import IssueBadgesForm, StudentChoiceForm
+from .models import Classroom
 from .selectors import classroom_list, issuable_students, manual_badges_for, roster, with_badges_held
+
+
+def issuer_classroom(request: HttpRequest, pk: int) -> tuple[Classroom, IssuerScope]:
+    """The class and the user's scope in it; 404 for anyone who may not issue there (never confirm it exists)."""
+    classroom = get_object_or_404(Classroom.objects.select_related("organization", "course"), pk=pk)
+    scope = issuer_scope(request.user, classroom)
+    if not scope.permitted:
+        raise Http404("No class found.")
+    return classroom, scope
 
 
 @login_required
@@ -96,12 +106,14 @@ def issue_badges(request: HttpRequest, pk: int) -> HttpResponse:
     form = IssueBadgesForm(request.POST or None, initial={"key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         report = badges_issue(
-            badge_ids=form.cleaned_data["badges"],
-            recipient_ids=form.cleaned_data["students"],
-            actor=request.user,
-            source=Source.BATCH,
-            classroom=classroom,
-            key=f"{request.user.pk}:{form.cleaned_data['key']}",
+            IssueRequest(
+                badge_ids=form.cleaned_data["badges"],
+                recipient_ids=form.cleaned_data["students"],
+                actor=request.user,
+                source=Source.BATCH,
+                classroom=classroom,
+                idempotency_key=form.cleaned_data["key"],
+            )
         )
         again = "&again=1" if report.replayed else ""
         return redirect(

@@ -2,9 +2,11 @@
 
 from django.db import models
 
-from apps.organizations.querysets import OrganizationScopedQuerySet
+from apps.access.querysets import ScopedQuerySet
 
-from .querysets import CourseQuerySet, LabQuerySet
+
+class LabQuerySet(ScopedQuerySet):
+    organization_lookup = "course__organization"
 
 
 class Course(models.Model):
@@ -14,7 +16,7 @@ class Course(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CourseQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -57,7 +59,7 @@ class LearningPath(models.Model):
     courses = models.ManyToManyField(Course, through="LearningPathCourse", related_name="learning_paths")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OrganizationScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]

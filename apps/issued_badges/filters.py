@@ -7,13 +7,10 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.access import policy
 from apps.accounts.models import Membership, User, display_name, person_search
-from apps.assignments.models import CourseAssignment
-from apps.badges.models import Badge
-from apps.classes.models import ClassInstructor, Classroom
-from apps.organizations.querysets import administered_organization_ids
 
-from .models import IssuedBadge, Source
+from .models import IssuedBadge, Source, related_model
 
 
 def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
@@ -23,7 +20,8 @@ def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
     the same query. These lists also validate what is submitted, so a chosen id costs no query.
     """
     badges = (
-        Badge.objects.visible_to(user)
+        related_model("badge")
+        .objects.visible_to(user)
         .order_by("name", "pk")
         .values_list("pk", "name", "organization_id", "organization__name")
     )
@@ -32,10 +30,11 @@ def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
     for pk, name, organization_id, organization_name in badges:
         badge_choices.append((pk, name))
         organizations[organization_id] = organization_name
-    classrooms = Classroom.objects.filter(
-        Q(pk__in=Classroom.objects.administered_by(user)) | Q(pk__in=Classroom.objects.taught_by(user))
+    classrooms = related_model("classroom").objects
+    classrooms = classrooms.filter(
+        Q(pk__in=classrooms.administered_by(user)) | Q(pk__in=policy.taught_classrooms(user))
     ).order_by("-starts_at", "pk")
-    assignments = CourseAssignment.objects.administered_by(user).order_by("-starts_at", "pk")
+    assignments = related_model("course_assignment").objects.administered_by(user).order_by("-starts_at", "pk")
     return {
         "badge": badge_choices,
         "organization": sorted(organizations.items(), key=lambda item: (item[1], item[0])),
@@ -60,13 +59,14 @@ def _issuers(user):
     One UNION of ids under ``pk IN``: PostgreSQL looks those few people up by key, where an OR of
     subqueries would scan every user.
     """
-    admin_ids = administered_organization_ids(user)
+    admin_ids = policy.administered_organization_ids(user)
     staff = Membership.objects.filter(
         organization__in=admin_ids, role__in=[Membership.Role.ADMINISTRATOR, Membership.Role.INSTRUCTOR]
     ).values_list("user_id")
-    teaching = ClassInstructor.objects.filter(
-        Q(classroom__organization__in=admin_ids) | Q(classroom__in=Classroom.objects.taught_by(user))
-    ).values_list("instructor_id")
+    teaching = User.objects.filter(
+        Q(instructor_links__classroom__organization__in=admin_ids)
+        | Q(instructor_links__classroom__in=policy.taught_classrooms(user))
+    ).values_list("pk")
     themselves = User.objects.filter(pk=user.pk).values_list("pk")
     ids = staff.order_by().union(teaching.order_by(), themselves.order_by())
     return User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username")

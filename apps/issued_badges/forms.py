@@ -2,7 +2,7 @@
 
 from django import forms
 
-from apps.classes.forms import IdListField
+from apps.core.forms import IdListField
 
 
 class RevokeForm(forms.Form):

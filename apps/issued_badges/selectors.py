@@ -6,12 +6,9 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from apps.accounts.models import User, display_name
-from apps.achievements.models import Achievement
-from apps.assignments.models import CourseAssignment
-from apps.classes.models import Classroom, Enrollment
 
 from .filters import IssuedBadgeFilter
-from .models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
+from .models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source, related_model
 from .outcomes import PairOutcome
 
 
@@ -47,10 +44,10 @@ def iter_batch_outcomes(*, batch: IssuanceBatch, action: str | None = None, limi
     )
     # Students outside the batch's context (a tampered id) are never named, whatever the outcome.
     if batch.classroom_id:
-        enrolled = Enrollment.objects.filter(classroom_id=batch.classroom_id, student=OuterRef("recipient_id"))
+        enrolled = User.objects.filter(pk=OuterRef("recipient_id"), enrollments__classroom_id=batch.classroom_id)
         entries = entries.annotate(in_context=Exists(enrolled))
     elif batch.course_assignment_id:
-        assigned = CourseAssignment.objects.filter(pk=batch.course_assignment_id, student=OuterRef("recipient_id"))
+        assigned = User.objects.filter(pk=OuterRef("recipient_id"), course_assignments=batch.course_assignment_id)
         entries = entries.annotate(in_context=Exists(assigned))
     else:
         entries = entries.annotate(in_context=Value(True))
@@ -118,6 +115,11 @@ def issued_badge_search(*, request) -> IssuedBadgeFilter:
     return IssuedBadgeFilter(request.GET or None, queryset=base, request=request)
 
 
+def _title_of(source: str, column: str) -> Subquery:
+    """A scalar subquery reading ``column`` of the row's class, course assignment or achievement."""
+    return Subquery(related_model(source).objects.filter(pk=OuterRef(f"{source}_id")).values(column))
+
+
 @functools.cache
 def _row_values() -> QuerySet:
     """The columns of a Find Issued Badges row. Built once: resolving its twenty expressions
@@ -142,11 +144,9 @@ def _row_values() -> QuerySet:
         issuer_first=F("issued_by__first_name"),
         issuer_last=F("issued_by__last_name"),
         issuer_username=F("issued_by__username"),
-        class_title=Subquery(Classroom.objects.filter(pk=OuterRef("classroom_id")).values("title")),
-        course_title=Subquery(
-            CourseAssignment.objects.filter(pk=OuterRef("course_assignment_id")).values("course__title")
-        ),
-        achievement_name=Subquery(Achievement.objects.filter(pk=OuterRef("achievement_id")).values("name")),
+        class_title=_title_of("classroom", "title"),
+        course_title=_title_of("course_assignment", "course__title"),
+        achievement_name=_title_of("achievement", "name"),
         batch_uuid=Subquery(IssuanceBatch.objects.filter(pk=OuterRef("batch_id")).values("uuid")),
     )
 
@@ -175,15 +175,3 @@ def issued_badge_rows(ids: list[int]) -> list[dict]:
 def issued_badge_history(*, issued_badge: IssuedBadge) -> QuerySet[IssuanceLog]:
     """Issued, revoked, reinstated: every log entry of one issued badge, oldest first."""
     return IssuanceLog.objects.filter(issued_badge=issued_badge).select_related("actor", "batch").order_by("pk")
-
-
-def badges_shown_to(*, viewer: User, person: User) -> QuerySet[IssuedBadge]:
-    """A person's badges as ``viewer`` may see them (everything, when it is their own page)."""
-    badges = badges_held_by(recipient=person)
-    return badges if viewer.pk == person.pk else badges.filter(pk__in=IssuedBadge.objects.visible_to(viewer))
-
-
-def achievements_earned(*, person: User):
-    from apps.achievements.models import EarnedAchievement
-
-    return EarnedAchievement.objects.filter(user=person).select_related("achievement__badge").order_by("-earned_at")

@@ -6,8 +6,6 @@ from . import views
 
 app_name = "issued_badges"
 urlpatterns = [
-    path("me/badges/", views.my_badges, name="my_badges"),
-    path("users/<id:pk>/badges/", views.user_badges, name="user_badges"),
     path("issued-badges/", views.find_issued_badges, name="find"),
     path("issued-badges/export.csv", views.export_issued_badges, name="export"),
     path("issued-badges/<id:pk>/", views.issued_badge_detail, name="detail"),

@@ -2,7 +2,11 @@
 
 from django.db import models
 
-from .querysets import OrganizationQuerySet
+from apps.access.querysets import ScopedQuerySet
+
+
+class OrganizationQuerySet(ScopedQuerySet):
+    organization_lookup = "pk"
 
 
 class Organization(models.Model):

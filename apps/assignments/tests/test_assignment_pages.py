@@ -96,7 +96,7 @@ def test_an_administrator_creates_an_assignment(world, client):
     ("changes", "message"),
     [
         ({"student": "nobody-here"}, "No student “nobody-here” in your organizations."),
-        ({"student": "beta-student"}, "No student “beta-student” in your organizations."),
+        ({"student": "beta-labs-student"}, "No student “beta-labs-student” in your organizations."),
         ({"course": "beta"}, "Select a valid choice"),
         ({"days": 0}, "Ensure this value is greater than or equal to 1."),
         ({"days": "soon"}, "Enter a whole number."),
@@ -111,3 +111,14 @@ def test_create_refuses_bad_input_and_writes_nothing(world, client, changes, mes
     response = client.post(reverse("assignments:create"), data)
     assert response.status_code == 200 and message in response.content.decode()
     assert CourseAssignment.objects.count() == before
+
+
+def test_a_student_of_another_organization_enrolled_in_its_class_may_be_assigned(world, client):
+    """The people an administrator may reach (the access policy): at home, with a role, or enrolled in one of
+    the organization's classes — beta.student attends Alpha's class."""
+    client.force_login(world.alpha.admin)
+    data = {"course": world.alpha.course.pk, "student": world.beta.student.username.upper(), "days": 30}
+    response = client.post(reverse("assignments:create"), data)
+    assignment = CourseAssignment.objects.latest("pk")
+    assert response.status_code == 302 and assignment.student == world.beta.student
+    assert assignment.organization == world.alpha.org

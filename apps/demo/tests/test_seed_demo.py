@@ -8,11 +8,11 @@ from django.contrib.auth import authenticate
 from django.core import serializers
 from django.core.management import call_command
 
+from apps.access.policy import administered_organization_ids
 from apps.accounts.models import Membership, User
 from apps.badges.models import Badge
 from apps.classes.models import Classroom
 from apps.organizations.models import Organization
-from apps.organizations.querysets import administered_organization_ids
 
 pytestmark = pytest.mark.django_db
 

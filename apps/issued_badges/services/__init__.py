@@ -1,7 +1,7 @@
 """The one door through which every badge is issued — and the only writer of ``IssuedBadge``.
 
-``badges_issue`` takes badges × recipients, an actor, a source and its context
-(class, course assignment, achievement or organization) and returns an outcome
+``badges_issue`` takes an ``IssueRequest`` — badges × recipients, an actor, a source and its context
+(class, course assignment, achievement or organization) — and returns an outcome
 for every pair; ``badges_issue_each`` does several such issuances at once (each its
 own batch and report) with the same few queries.
 
@@ -22,10 +22,11 @@ queries does not depend on the number of pairs (on PostgreSQL).
 its revocation, administrators of the badge's organization only, logged.
 """
 
-from .issuing import badges_issue, badges_issue_each, batch_report
+from .issuing import IssueRequest, badges_issue, badges_issue_each, batch_report
 from .revocation import RevocationOutcome, RevocationResult, issued_badges_reinstate, issued_badges_revoke
 
 __all__ = [
+    "IssueRequest",
     "RevocationOutcome",
     "RevocationResult",
     "badges_issue",

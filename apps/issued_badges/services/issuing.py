@@ -10,19 +10,17 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.access import policy
 from apps.accounts.models import User
-from apps.badges.models import Badge
-from apps.classes.models import Enrollment
-from apps.classes.scope import issuer_scope
-from apps.organizations.querysets import administered_organization_ids
 
-from ..models import IssuanceBatch, Outcome, Source
+from ..models import IssuanceBatch, IssuedBadge, Outcome, Source
 from ..outcomes import IssuanceReport, PairOutcome
 from ._writers import PortableWriter, PostgresWriter
 
 OUTSIDE = {Outcome.NOT_ENROLLED, Outcome.RECIPIENT_NOT_FOUND}  # students the actor may not see named
 MANUAL_SOURCES = {Source.ROSTER, Source.BATCH, Source.ASSIGNMENT, Source.USERNAMES, Source.API}
 CLASS_SOURCES = {Source.ROSTER, Source.BATCH}
+NAMED_SOURCES = {Source.USERNAMES, Source.API}  # recipients named by the actor: the people they may reach
 
 
 @dataclass(frozen=True)
@@ -89,39 +87,38 @@ class _Pairs:
         return _Pairs.explicit([pair for pair in self.listed if pair not in rejected]), rejected
 
 
-def badges_issue(
-    *,
-    badge_ids: Iterable[int] = (),
-    recipient_ids: Iterable[int] = (),
-    pairs: Iterable[tuple[int, int]] | None = None,
-    actor: User | None,
-    source: str,
-    classroom=None,
-    course_assignment=None,
-    achievement=None,
-    organization=None,
-    key: str | None = None,
-    retry_of: IssuanceBatch | None = None,
-    issued_at: Mapping[int, datetime] | None = None,
-) -> IssuanceReport:
-    """Issue every badge to every recipient the rules allow; report every pair.
+@dataclass(frozen=True)
+class IssueRequest:
+    """What a caller asks the door: every badge × every recipient (or the explicit ``pairs``, as Retry failed
+    sends), by whom, from which source and its context (class, course assignment, achievement or organization).
 
-    The pairs are every badge × every recipient, or the explicit ``pairs`` given
-    (as Retry failed does). ``key`` makes the call idempotent: a second call with the same key issues
-    nothing and returns the first call's report (``replayed=True``).
-    ``issued_at`` optionally dates each recipient's badge (automatic issuance
-    dates a badge when its requirements were first met); the default is now.
+    ``idempotency_key`` is what the caller's form or client sent to make a submission idempotent: the door
+    scopes it to the actor, the source, its context and the pairs asked for, so the same submission sent again
+    finds its first batch, and an edited one is a new issuance. ``issued_at`` optionally dates each recipient's
+    badge (the default is now); ``retry_of`` links a retry to the batch it retries.
     """
-    job = _job(
-        badge_ids=badge_ids, recipient_ids=recipient_ids, pairs=pairs, actor=actor, source=source,
-        classroom=classroom, course_assignment=course_assignment, achievement=achievement,
-        organization=organization, retry_of=retry_of, issued_at=issued_at,
-    )  # fmt: skip
-    if key:
-        key = hashlib.sha256(key.encode()).hexdigest()  # any length the caller likes fits the column
-        existing = IssuanceBatch.objects.filter(key=key).first()
-        if existing is not None:
-            return batch_report(existing, replayed=True)
+
+    actor: object
+    source: str
+    badge_ids: Iterable[int] = ()
+    recipient_ids: Iterable[int] = ()
+    pairs: Iterable[tuple[int, int]] | None = None
+    classroom: object = None
+    course_assignment: object = None
+    achievement: object = None
+    organization: object = None
+    idempotency_key: str | None = None
+    retry_of: IssuanceBatch | None = None
+    issued_at: Mapping[int, datetime] | None = None
+
+
+def badges_issue(request: IssueRequest) -> IssuanceReport:
+    """Issue what ``request`` asks as far as the rules allow; report every pair. A request whose idempotency
+    key was seen before issues nothing and returns the first call's report (``replayed=True``)."""
+    job = _job(request)
+    key = _stored_key(request, job) if request.idempotency_key else None
+    if key and (existing := IssuanceBatch.objects.filter(key=key).first()) is not None:
+        return batch_report(existing, replayed=True)
     try:
         with transaction.atomic():
             return _issue([replace(job, key=key)])[0]
@@ -133,25 +130,39 @@ def badges_issue(
         raise
 
 
-def badges_issue_each(requests: Iterable[Mapping]) -> list[IssuanceReport]:
-    """Several issuances at once, each exactly as ``badges_issue(**request)`` would do it (its own batch,
-    rules and report; no ``key``), in one transaction and with the same few queries for all of them: the
-    evaluator issues each achievement's badge of a run so."""
-    jobs = [_job(**request) for request in requests]
+def badges_issue_each(requests: Iterable[IssueRequest]) -> list[IssuanceReport]:
+    """Several issuances at once, each exactly as ``badges_issue(request)`` would do it (its own batch,
+    rules and report; no idempotency key), in one transaction and with the same few queries for all of them:
+    the evaluator issues each achievement's badge of a run so."""
+    jobs = [_job(request) for request in requests]
     if not jobs:
         return []
     with transaction.atomic():
         return _issue(jobs)
 
 
-def _job(*, badge_ids=(), recipient_ids=(), pairs=None, actor, source, classroom=None, course_assignment=None,
-         achievement=None, organization=None, retry_of=None, issued_at=None) -> _Job:  # fmt: skip
-    if pairs is not None:
-        requested = _Pairs.explicit([(int(b), int(r)) for b, r in pairs])
+def _stored_key(request: IssueRequest, job: _Job) -> str:
+    """The batch key: the caller's key scoped to who asked, from where, for which pairs (fits the column)."""
+    actor = request.actor
+    who = f"organization:{actor.organization_id}" if isinstance(actor, policy.OrganizationActor) else actor.pk
+    context = job.context
+    where = (context.source, context.organization_id, getattr(context.classroom, "pk", None),
+             getattr(context.course_assignment, "pk", None), getattr(request.retry_of, "pk", None))  # fmt: skip
+    asked = job.requested
+    pairs = sorted(asked.listed) if asked.listed is not None else (sorted(asked.badge_ids), sorted(asked.recipient_ids))
+    return hashlib.sha256(f"{who}|{where}|{request.idempotency_key}|{pairs}".encode()).hexdigest()
+
+
+def _job(request: IssueRequest) -> _Job:
+    if request.pairs is not None:
+        requested = _Pairs.explicit([(int(b), int(r)) for b, r in request.pairs])
     else:
-        requested = _Pairs.cross([int(pk) for pk in badge_ids], [int(pk) for pk in recipient_ids])
-    context = _context(source, actor, classroom, course_assignment, achievement, organization)
-    return _Job(context, requested, retry_of=retry_of, issued_at=issued_at)
+        requested = _Pairs.cross([int(pk) for pk in request.badge_ids], [int(pk) for pk in request.recipient_ids])
+    context = _context(
+        request.source, request.actor, request.classroom, request.course_assignment, request.achievement,
+        request.organization,
+    )  # fmt: skip
+    return _Job(context, requested, retry_of=request.retry_of, issued_at=request.issued_at)
 
 
 def _context(source, actor, classroom, course_assignment, achievement, organization) -> _Context:
@@ -207,9 +218,10 @@ class _Checked:
 
 def _issue(jobs: list[_Job]) -> list[IssuanceReport]:
     now = timezone.now()
-    badges = Badge.objects.only("id", "name", "organization_id", "is_active", "manual_issuance_enabled").in_bulk(
-        {pk for job in jobs for pk in job.requested.badge_ids}
-    )
+    # The badges app issues through this door, so it is reached through the foreign key, not imported.
+    badges = IssuedBadge.badge.field.related_model.objects.only(
+        "id", "name", "organization_id", "is_active", "manual_issuance_enabled"
+    ).in_bulk({pk for job in jobs for pk in job.requested.badge_ids})
     wanted = {pk for job in jobs if not job.trusted for pk in job.requested.recipient_ids}
     people = User.objects.only("id", "username", "first_name", "last_name", "organization_id").in_bulk(wanted)
     checked = [_check(job, badges, people, now) for job in jobs]
@@ -232,7 +244,7 @@ def _check(job: _Job, badges, people, now) -> _Checked:
     """Apply the rules to a job's pairs (per badge, per student and per actor) and make its batch."""
     context, requested = job.context, job.requested
     recipients = {} if job.trusted else {pk: people[pk] for pk in requested.recipient_ids if pk in people}
-    scope = issuer_scope(context.actor, context.classroom) if context.source in CLASS_SOURCES else None
+    scope = policy.issuer_scope(context.actor, context.classroom) if context.source in CLASS_SOURCES else None
     permitted = _actor_permitted(context, scope)
     badge_failures = {
         pk: code
@@ -291,10 +303,10 @@ def _actor_permitted(context: _Context, scope) -> bool:
         return False
     if scope is not None:
         return scope.permitted
-    return context.organization_id in administered_organization_ids(actor)
+    return policy.administers(actor, context.organization_id)
 
 
-def _badge_failure(context: _Context, badge: Badge | None) -> str | None:
+def _badge_failure(context: _Context, badge) -> str | None:
     if badge is None:
         return Outcome.BADGE_NOT_FOUND
     if badge.organization_id != context.organization_id:
@@ -310,9 +322,7 @@ def _recipient_failures(context: _Context, scope, recipient_ids, recipients) -> 
     failures = {pk: Outcome.RECIPIENT_NOT_FOUND for pk in recipient_ids if pk not in recipients}
     if scope is not None:
         enrolled = set(
-            Enrollment.objects.filter(classroom=context.classroom, student_id__in=recipients).values_list(
-                "student_id", flat=True
-            )
+            context.classroom.enrollments.filter(student_id__in=recipients).values_list("student_id", flat=True)
         )
         for pk, recipient in recipients.items():
             if pk not in enrolled:
@@ -323,6 +333,10 @@ def _recipient_failures(context: _Context, scope, recipient_ids, recipients) -> 
         for pk in recipients:
             if pk != context.course_assignment.student_id:
                 failures[pk] = Outcome.NOT_ENROLLED
+    elif context.source in NAMED_SOURCES and recipients:
+        reachable = policy.reachable_people(context.actor, context.organization_id).filter(pk__in=recipients)
+        for pk in recipients.keys() - set(reachable.values_list("pk", flat=True)):
+            failures[pk] = Outcome.RECIPIENT_NOT_FOUND
     return failures
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django.utils import timezone
 
+from apps.access.policy import administered_organization_ids
 from apps.accounts.models import User
-from apps.organizations.querysets import administered_organization_ids
 
 from ..models import IssuanceLog, IssuedBadge, issued_badge_writes
 

@@ -8,16 +8,18 @@ from django.urls import reverse
 
 from apps.badges.tests.factories import BadgeFactory
 from apps.issued_badges.models import IssuanceBatch, IssuedBadge, Source
-from apps.issued_badges.services import badges_issue
+from apps.issued_badges.services import IssueRequest, badges_issue
 
 
 def _batch(world, actor, badges, students):
     return badges_issue(
-        badge_ids=[b.pk for b in badges],
-        recipient_ids=[s.pk for s in students],
-        actor=actor,
-        source=Source.BATCH,
-        classroom=world.alpha.classroom,
+        IssueRequest(
+            badge_ids=[b.pk for b in badges],
+            recipient_ids=[s.pk for s in students],
+            actor=actor,
+            source=Source.BATCH,
+            classroom=world.alpha.classroom,
+        )
     ).batch
 
 

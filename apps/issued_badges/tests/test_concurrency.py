@@ -10,7 +10,7 @@ from apps.accounts.tests.factories import make_administrator, make_student
 from apps.badges.tests.factories import BadgeFactory
 from apps.classes.tests.factories import ClassInstructorFactory, ClassroomFactory, EnrollmentFactory
 from apps.issued_badges.models import IssuanceLog, IssuedBadge, Outcome, Source
-from apps.issued_badges.services import badges_issue
+from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.organizations.tests.factories import OrganizationFactory
 
 pytestmark = [
@@ -55,11 +55,13 @@ def test_concurrent_issuers_of_the_same_pairs_never_duplicate_nor_fail():
 
     def work(index):
         return badges_issue(
-            badge_ids=[b.pk for b in badges],
-            recipient_ids=[s.pk for s in students],
-            actor=actors[index],
-            source=Source.BATCH,
-            classroom=classroom,
+            IssueRequest(
+                badge_ids=[b.pk for b in badges],
+                recipient_ids=[s.pk for s in students],
+                actor=actors[index],
+                source=Source.BATCH,
+                classroom=classroom,
+            )
         )
 
     reports, errors = _run_concurrently(work)
@@ -93,12 +95,14 @@ def test_a_double_submitted_form_issues_once_and_both_see_the_same_batch():
 
     def work(index):
         return badges_issue(
-            badge_ids=[badge.pk],
-            recipient_ids=[s.pk for s in students],
-            actor=admin,
-            source=Source.BATCH,
-            classroom=classroom,
-            key="same-form-submitted-twice",
+            IssueRequest(
+                badge_ids=[badge.pk],
+                recipient_ids=[s.pk for s in students],
+                actor=admin,
+                source=Source.BATCH,
+                classroom=classroom,
+                idempotency_key="same-form-submitted-twice",
+            )
         )
 
     reports, errors = _run_concurrently(work)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.accounts.tests.factories import make_student
 from apps.badges.tests.factories import BadgeFactory
 from apps.issued_badges.models import IssuedBadge, Source
-from apps.issued_badges.services import badges_issue
+from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.issued_badges.tests.factories import IssuedBadgeFactory
 
 URL = "/issued-badges/"
@@ -26,18 +26,22 @@ def issued(world):
     """Alpha's badges issued by hand (roster), by the evaluator and from the assignment, at known dates."""
     alpha = world.alpha
     roster = badges_issue(
-        badge_ids=[BadgeFactory(organization=alpha.org, name="Roster Badge").pk],
-        recipient_ids=[alpha.student.pk, world.beta.student.pk],
-        actor=alpha.instructor,
-        source=Source.ROSTER,
-        classroom=alpha.classroom,
+        IssueRequest(
+            badge_ids=[BadgeFactory(organization=alpha.org, name="Roster Badge").pk],
+            recipient_ids=[alpha.student.pk, world.beta.student.pk],
+            actor=alpha.instructor,
+            source=Source.ROSTER,
+            classroom=alpha.classroom,
+        )
     )
     assignment = badges_issue(
-        badge_ids=[BadgeFactory(organization=alpha.org, name="Assignment Badge").pk],
-        recipient_ids=[alpha.student.pk],
-        actor=alpha.admin,
-        source=Source.ASSIGNMENT,
-        course_assignment=alpha.assignment,
+        IssueRequest(
+            badge_ids=[BadgeFactory(organization=alpha.org, name="Assignment Badge").pk],
+            recipient_ids=[alpha.student.pk],
+            actor=alpha.admin,
+            source=Source.ASSIGNMENT,
+            course_assignment=alpha.assignment,
+        )
     )
     old = IssuedBadgeFactory(
         badge=BadgeFactory(organization=alpha.org, name="Old Badge"),
@@ -70,15 +74,25 @@ def test_an_administrator_sees_their_organizations_badges_only(world, client, is
     assert client.get(URL).context["page"].paginator.count == 5  # beta.student is outside the instructor's scope
 
 
-def test_an_instructor_sees_what_they_issued_and_what_their_students_hold(world, client, issued):
+def test_an_instructor_sees_what_they_issued_and_their_organizations_badges_of_their_students(world, client, issued):
+    """An organization instructor of Alpha's class: Alpha's badges held by the students they may issue to
+    (Alpha's own), and what they issued — never Beta's badges, although a Beta student attends the class."""
     client.force_login(world.alpha.instructor)
     visible = _pks(client.get(URL))
-    # Their students are alpha.student and beta.student: everything those two hold, and their own issues.
-    expected = set(
-        IssuedBadge.objects.filter(recipient__in=[world.alpha.student, world.beta.student]).values_list("pk", flat=True)
-    )
-    assert visible == expected | issued["roster"]
-    assert world.alpha.child_issued.pk not in visible
+    alphas = IssuedBadge.objects.filter(recipient=world.alpha.student, badge__organization__in=[world.alpha.org, world.alpha.child])
+    assert visible == set(alphas.values_list("pk", flat=True)) | issued["roster"]
+    assert world.beta.issued.pk not in visible and world.alpha.child_issued.pk not in visible
+    assert client.get(f"/issued-badges/{world.beta.issued.pk}/").status_code == 404
+    assert b"Beta" not in client.get("/issued-badges/export.csv").getvalue()
+
+
+def test_a_contract_instructor_sees_the_class_organizations_badges_of_every_student(world, client, issued):
+    client.force_login(world.contractor)
+    visible = _pks(client.get(URL))
+    students = [world.alpha.student, world.beta.student]
+    alphas = IssuedBadge.objects.filter(recipient__in=students, badge__organization__in=[world.alpha.org, world.alpha.child])
+    assert visible == set(alphas.values_list("pk", flat=True))
+    assert world.beta.issued.pk not in visible  # their home organization's badge: they do not administer it
 
 
 @pytest.mark.parametrize(

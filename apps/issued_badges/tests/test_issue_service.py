@@ -11,18 +11,20 @@ from apps.accounts.tests.factories import make_student
 from apps.badges.tests.factories import BadgeFactory
 from apps.classes.tests.factories import EnrollmentFactory
 from apps.issued_badges.models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
-from apps.issued_badges.services import badges_issue, badges_issue_each
+from apps.issued_badges.services import IssueRequest, badges_issue, badges_issue_each
 from apps.issued_badges.tests.factories import IssuedBadgeFactory
 
 
 def _roster(world, actor, badges, students, **kwargs):
     return badges_issue(
-        badge_ids=[b.pk for b in badges],
-        recipient_ids=[s.pk for s in students],
-        actor=actor,
-        source=Source.ROSTER,
-        classroom=world.alpha.classroom,
-        **kwargs,
+        IssueRequest(
+            badge_ids=[b.pk for b in badges],
+            recipient_ids=[s.pk for s in students],
+            actor=actor,
+            source=Source.ROSTER,
+            classroom=world.alpha.classroom,
+            **kwargs,
+        )
     )
 
 
@@ -77,7 +79,9 @@ def test_a_revoked_badge_is_reported_and_never_silently_reissued(world):
         {"source": Source.ROSTER, "classroom": world.alpha.classroom, "actor": world.alpha.admin},
         {"source": Source.ACHIEVEMENT, "achievement": world.alpha.achievement, "actor": None},
     ):
-        report = badges_issue(badge_ids=[badge.pk], recipient_ids=[world.alpha.student.pk], **source_kwargs)
+        report = badges_issue(
+            IssueRequest(badge_ids=[badge.pk], recipient_ids=[world.alpha.student.pk], **source_kwargs)
+        )
         assert [o.code for o in report.outcomes] == [Outcome.REVOKED]
     revoked.refresh_from_db()
     assert revoked.revoked_at is not None and revoked.revocation_reason == "Cheating"
@@ -110,11 +114,13 @@ def test_badges_of_other_organizations_even_a_child_are_refused_without_naming_t
 def test_ids_that_do_not_exist_are_failures_not_errors(world):
     badge = _fresh_badge(world)
     report = badges_issue(
-        badge_ids=[badge.pk, 987654],
-        recipient_ids=[world.alpha.student.pk, 876543],
-        actor=world.alpha.admin,
-        source=Source.BATCH,
-        classroom=world.alpha.classroom,
+        IssueRequest(
+            badge_ids=[badge.pk, 987654],
+            recipient_ids=[world.alpha.student.pk, 876543],
+            actor=world.alpha.admin,
+            source=Source.BATCH,
+            classroom=world.alpha.classroom,
+        )
     )
     assert _codes(report) == {
         (badge.pk, world.alpha.student.pk): Outcome.ISSUED,
@@ -183,12 +189,14 @@ def test_automatic_issuance_ignores_the_manual_switch_and_dates_the_badge_when_e
     world.alpha.achievement.save()
     earned = timezone.now() - timedelta(days=40)
     report = badges_issue(
-        badge_ids=[badge.pk],
-        recipient_ids=[world.alpha.student.pk, world.beta.student.pk],
-        actor=None,
-        source=Source.ACHIEVEMENT,
-        achievement=world.alpha.achievement,
-        issued_at={world.alpha.student.pk: earned},
+        IssueRequest(
+            badge_ids=[badge.pk],
+            recipient_ids=[world.alpha.student.pk, world.beta.student.pk],
+            actor=None,
+            source=Source.ACHIEVEMENT,
+            achievement=world.alpha.achievement,
+            issued_at={world.alpha.student.pk: earned},
+        )
     )
     assert [o.code for o in report.outcomes] == [Outcome.ISSUED, Outcome.ISSUED]
     row = IssuedBadge.objects.get(badge=badge, recipient=world.alpha.student)
@@ -200,11 +208,13 @@ def test_a_course_assignment_is_for_administrators_and_its_own_student(world):
 
     def issue(actor, student):
         return badges_issue(
-            badge_ids=[badge.pk],
-            recipient_ids=[student.pk],
-            actor=actor,
-            source=Source.ASSIGNMENT,
-            course_assignment=assignment,
+            IssueRequest(
+                badge_ids=[badge.pk],
+                recipient_ids=[student.pk],
+                actor=actor,
+                source=Source.ASSIGNMENT,
+                course_assignment=assignment,
+            )
         )
 
     assert [o.code for o in issue(world.alpha.instructor, assignment.student).outcomes] == [Outcome.NOT_PERMITTED]
@@ -217,17 +227,21 @@ def test_a_course_assignment_is_for_administrators_and_its_own_student(world):
 def test_the_username_list_and_api_need_an_administrator_of_the_badges_organization(world):
     badge = _fresh_badge(world)
     kwargs = {"badge_ids": [badge.pk], "recipient_ids": [world.alpha.student.pk], "organization": world.alpha.org}
-    beta_try = badges_issue(actor=world.beta.admin, source=Source.USERNAMES, **kwargs)
+    beta_try = badges_issue(IssueRequest(actor=world.beta.admin, source=Source.USERNAMES, **kwargs))
     assert [o.code for o in beta_try.outcomes] == [Outcome.NOT_PERMITTED]
-    report = badges_issue(actor=world.alpha.admin, source=Source.API, **kwargs)
+    report = badges_issue(IssueRequest(actor=world.alpha.admin, source=Source.API, **kwargs))
     assert [o.code for o in report.outcomes] == [Outcome.ISSUED]
 
 
 def test_the_same_key_issues_nothing_twice_and_gives_the_same_report(world):
     badge = _fresh_badge(world)
-    first = _roster(world, world.alpha.admin, [badge], [world.alpha.student, world.beta.student], key="form-123")
+    first = _roster(
+        world, world.alpha.admin, [badge], [world.alpha.student, world.beta.student], idempotency_key="form-123"
+    )
     IssuedBadge.objects.filter(badge=badge, recipient=world.beta.student)  # nothing changes in between
-    second = _roster(world, world.alpha.admin, [badge], [world.alpha.student, world.beta.student], key="form-123")
+    second = _roster(
+        world, world.alpha.admin, [badge], [world.alpha.student, world.beta.student], idempotency_key="form-123"
+    )
     assert second.replayed and not first.replayed
     assert second.batch.pk == first.batch.pk
     assert [(o.badge_id, o.recipient_id, o.code) for o in second.outcomes] == [
@@ -281,10 +295,10 @@ def test_several_issuances_at_once_are_each_what_badges_issue_would_do(world):
     when = timezone.now() - timedelta(days=3)
     alpha, beta = world.alpha.student, world.beta.student
     roster, automatic = badges_issue_each([
-        {"badge_ids": [roster_badge.pk, off.pk], "recipient_ids": [alpha.pk, beta.pk], "actor": world.alpha.admin,
-         "source": Source.ROSTER, "classroom": world.alpha.classroom},
-        {"badge_ids": [earned_badge.pk], "recipient_ids": [alpha.pk, beta.pk], "actor": None,
-         "source": Source.ACHIEVEMENT, "achievement": world.alpha.achievement, "issued_at": {alpha.pk: when}},
+        IssueRequest(badge_ids=[roster_badge.pk, off.pk], recipient_ids=[alpha.pk, beta.pk], actor=world.alpha.admin,
+                     source=Source.ROSTER, classroom=world.alpha.classroom),
+        IssueRequest(badge_ids=[earned_badge.pk], recipient_ids=[alpha.pk, beta.pk], actor=None,
+                     source=Source.ACHIEVEMENT, achievement=world.alpha.achievement, issued_at={alpha.pk: when}),
     ])  # fmt: skip
 
     assert _codes(roster) == {
@@ -327,8 +341,8 @@ def test_several_issuances_at_once_take_the_same_queries_however_many(world):
         badges = [_fresh_badge(world) for _ in range(n)]
         IssuedBadgeFactory(badge=badges[0], recipient=students[0])  # a conflict in both
         requests = [
-            {"badge_ids": [badge.pk], "recipient_ids": [s.pk for s in students], "actor": None,
-             "source": Source.ACHIEVEMENT, "achievement": world.alpha.achievement}
+            IssueRequest(badge_ids=[badge.pk], recipient_ids=[s.pk for s in students], actor=None,
+                         source=Source.ACHIEVEMENT, achievement=world.alpha.achievement)
             for badge in badges
         ]  # fmt: skip
         return _queries(lambda: badges_issue_each(requests))
@@ -341,8 +355,8 @@ def test_several_issuances_at_once_take_the_same_queries_however_many(world):
 def test_the_same_pair_in_two_requests_at_once_is_issued_once(world):
     """Two achievements may award one badge: the first request issues it, the second reports it earned."""
     badge, student = _fresh_badge(world), world.alpha.student
-    request = {"badge_ids": [badge.pk], "recipient_ids": [student.pk], "actor": None, "source": Source.ACHIEVEMENT,
-               "achievement": world.alpha.achievement}  # fmt: skip
+    request = IssueRequest(badge_ids=[badge.pk], recipient_ids=[student.pk], actor=None, source=Source.ACHIEVEMENT,
+                           achievement=world.alpha.achievement)  # fmt: skip
     first, second = badges_issue_each([request, request])
     assert _codes(first) == {(badge.pk, student.pk): Outcome.ISSUED}
     assert _codes(second) == {(badge.pk, student.pk): Outcome.ALREADY_EARNED}

@@ -4,6 +4,7 @@ import pytest
 
 from apps.issued_badges.models import IssuanceLog, IssuedBadge, Outcome, Source
 from apps.issued_badges.services import (
+    IssueRequest,
     RevocationOutcome,
     badges_issue,
     issued_badges_reinstate,
@@ -30,7 +31,7 @@ def test_a_revoked_badge_is_not_issued_again_by_any_path(world):
         {"source": Source.ACHIEVEMENT, "achievement": world.alpha.achievement, "actor": None},
         {"source": Source.ASSIGNMENT, "course_assignment": world.alpha.assignment, "actor": world.alpha.admin},
     ):
-        report = badges_issue(badge_ids=[issued.badge_id], recipient_ids=[issued.recipient_id], **kwargs)
+        report = badges_issue(IssueRequest(badge_ids=[issued.badge_id], recipient_ids=[issued.recipient_id], **kwargs))
         assert [o.code for o in report.outcomes] == [Outcome.REVOKED]
     issued.refresh_from_db()
     assert issued.is_revoked and IssuedBadge.objects.filter(badge=issued.badge, recipient=issued.recipient).count() == 1

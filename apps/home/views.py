@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .roles import roles_of
+from apps.access.policy import roles_of
+
 from .selectors import dashboard_for
 
 
@@ -12,4 +13,4 @@ from .selectors import dashboard_for
 def home(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
     context = {"roles": roles, **dashboard_for(user=request.user, roles=roles)}
-    return render(request, "core/home.html", context)
+    return render(request, "home/home.html", context)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from .roles import Roles, roles_of
+from apps.access.policy import Roles, roles_of
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ NAV_ITEMS = (
     NavItem("Badges", "badges:list", "bi-award", frozenset({"admin"})),
     NavItem("Achievements", "achievements:list", "bi-trophy", frozenset({"admin"})),
     NavItem("Find Issued Badges", "issued_badges:find", "bi-search", frozenset({"admin", "instructor"})),
-    NavItem("My Badges", "issued_badges:my_badges", "bi-person-badge", frozenset({"admin", "instructor", "student"})),
+    NavItem("My Badges", "people:my_badges", "bi-person-badge", frozenset({"admin", "instructor", "student"})),
 )
 
 

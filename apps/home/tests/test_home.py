@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from apps.access.policy import roles_of
 from apps.classes.tests.factories import ClassroomFactory, EnrollmentFactory
-from apps.core.context_processors import NAV_ITEMS, nav_items_for
-from apps.core.roles import roles_of
+from apps.home.context_processors import NAV_ITEMS, nav_items_for
 
 
 def _nav_labels(client, user) -> list[str]:
@@ -39,7 +39,7 @@ def test_every_role_gets_the_pages_meant_for_it_once_they_exist(world):
     everything = {item.label for item in NAV_ITEMS}
     roles = roles_of(world.alpha.admin)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("apps.core.context_processors.reverse", lambda name: f"/{name}/")
+        mp.setattr("apps.home.context_processors.reverse", lambda name: f"/{name}/")
         assert {i["label"] for i in nav_items_for(roles, "/")} == everything
         student = {i["label"] for i in nav_items_for(roles_of(world.alpha.student), "/")}
     assert student == {"My Badges"}

@@ -9,7 +9,7 @@ from apps.issued_badges.tests.factories import IssuedBadgeFactory
 
 
 def _url(user):
-    return reverse("issued_badges:user_badges", args=[user.pk])
+    return reverse("people:user_badges", args=[user.pk])
 
 
 def test_administrators_and_instructors_see_a_students_badges_and_achievements(world, client):
@@ -42,7 +42,7 @@ def test_nobody_else_sees_it(world, client):
 
 def test_my_badges_is_the_same_page_for_oneself_without_revoke_buttons(world, client):
     client.force_login(world.alpha.student)
-    html = client.get(reverse("issued_badges:my_badges")).content.decode()
+    html = client.get(reverse("people:my_badges")).content.decode()
     assert "My Badges" in html and "Alpha Academy Star" in html and "Revoke Badge" not in html
 
 

@@ -12,7 +12,7 @@ def test_it_lists_my_badges_and_marks_revoked_ones(world, client):
         recipient=student, badge=world.alpha.child_badge, revoked_at=timezone.now(), revocation_reason="Mistake"
     )
     client.force_login(student)
-    response = client.get(reverse("issued_badges:my_badges"))
+    response = client.get(reverse("people:my_badges"))
     html = response.content.decode()
     assert [i.badge.name for i in response.context["issued"]] == ["Alpha Academy Star", "Alpha Academy Labs Star"]
     assert response.context["active_count"] == 1
@@ -25,7 +25,7 @@ def test_someone_without_badges_is_told_so(world, client):
     client.force_login(world.outsider)
     assert (
         "No badges yet: they appear here as soon as they are issued to you"
-        in client.get(reverse("issued_badges:my_badges")).content.decode()
+        in client.get(reverse("people:my_badges")).content.decode()
     )
 
 
@@ -37,9 +37,9 @@ def test_it_runs_the_same_number_of_queries_with_few_and_many_badges(world, clie
     # assignments, achievements with their course sets (paths' courses: none here), activity per target, earned
     expected = 13
     with django_assert_num_queries(expected):
-        client.get(reverse("issued_badges:my_badges"))
+        client.get(reverse("people:my_badges"))
     for _ in range(25):
         IssuedBadgeFactory(recipient=student)
     with django_assert_num_queries(expected):
-        response = client.get(reverse("issued_badges:my_badges"))
+        response = client.get(reverse("people:my_badges"))
     assert len(response.context["issued"]) == 26

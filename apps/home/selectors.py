@@ -2,12 +2,11 @@
 
 from django.db.models import Count
 
+from apps.access.policy import Roles
 from apps.accounts.models import Membership, User
 from apps.badges.models import Badge
 from apps.classes.models import Classroom
 from apps.issued_badges.models import IssuedBadge
-
-from .roles import Roles
 
 
 def dashboard_for(*, user: User, roles: Roles) -> dict:

@@ -1,4 +1,4 @@
-"""URLs of the core app."""
+"""URLs of the home page."""
 
 from django.urls import path
 

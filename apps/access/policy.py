@@ -1,0 +1,423 @@
+"""The one access policy: who administers what, whom an actor may reach, an instructor's scope in a class,
+and which rows of each model an actor may see (DESIGN §1, §3 and §5).
+
+An *actor* is a person (a ``User``) or an organization acting without a person (``OrganizationActor``: what an
+organization's API key will act as). Every decision takes the actor; the parts of a rule that concern a person
+(what they teach, attend, hold or issued) simply do not apply to an organization actor.
+
+The rule for an issued badge: it is the record of the organization whose badge it is. It is seen by that
+organization's administrators, by the instructors of that organization's classes for the students they may
+issue to there (rule 3), by whoever issued it, and by its holder. Another organization — even the holder's home
+organization — does not see it: it would name the issuing organization's class, issuer and people. The same
+holds for earned achievements (the achievement's organization).
+
+This module sits at the bottom of the dependency graph: every app asks it, and it imports none of them. It names
+the models it reads by their label, as a ForeignKey does (``_model("classes.Enrollment")``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, Q, QuerySet
+
+ISSUE_BADGE_PERMISSION = "issued_badges.issue_badge"
+ADMINISTRATOR, INSTRUCTOR = "administrator", "instructor"  # Membership.Role values
+
+
+def _model(label: str):
+    return apps.get_model(label)
+
+
+# --- Actors ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganizationActor:
+    """An organization acting by itself (an API key): it administers its organization and the children."""
+
+    organization_id: int
+    name: str = ""
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    pk = None
+
+    def __str__(self) -> str:
+        return self.name or f"organization {self.organization_id}"
+
+
+def person_of(actor):
+    """The person behind an actor, or None for an organization actor, an anonymous or inactive user."""
+    if actor is None or isinstance(actor, OrganizationActor):
+        return None
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    return actor
+
+
+def _active(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+
+
+# --- Organizations -----------------------------------------------------------------------------------------
+
+
+def descendant_ids(root_ids: Iterable[int]) -> set[int]:
+    """The given organizations and all their descendants (one query)."""
+    found = set(root_ids)
+    if not found:
+        return found
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in _model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    stack = list(found)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def administered_organization_ids(actor) -> set[int]:
+    """The organizations ``actor`` administers, children included (platform admins: all).
+
+    A person administers where they hold the administrator role *and* the ``issued_badges.issue_badge``
+    permission (directly or through a group). Cached on the person for the request.
+    """
+    if not _active(actor):
+        return set()
+    if isinstance(actor, OrganizationActor):
+        return descendant_ids([actor.organization_id])
+    cached = getattr(actor, "_administered_organization_ids", None)
+    if cached is not None:
+        return cached
+    if actor.is_superuser:
+        ids = set(_model("organizations.Organization").objects.values_list("pk", flat=True))
+    else:
+        app_label, codename = ISSUE_BADGE_PERMISSION.split(".")
+        granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename).filter(
+            Q(user=actor) | Q(group__user=actor)
+        )
+        roots = _model("accounts.Membership").objects.filter(user=actor, role=ADMINISTRATOR).filter(Exists(granted))
+        ids = descendant_ids(list(roots.order_by().values_list("organization_id", flat=True)))
+    actor._administered_organization_ids = ids
+    return ids
+
+
+def administers(actor, organization_id: int | None) -> bool:
+    return organization_id is not None and organization_id in administered_organization_ids(actor)
+
+
+def administrator_required(message: str) -> Callable:
+    """A page for organization administrators only: anyone else gets a 403 saying ``message``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not administered_organization_ids(request.user):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- People -------------------------------------------------------------------------------------------------
+
+
+def people_of(organization_ids, *, prefix: str = "") -> Q:
+    """The people of these organizations: at home in one, with a role in one, or enrolled in one's class."""
+    memberships = _model("accounts.Membership").objects.filter(organization__in=organization_ids)
+    enrollments = _model("classes.Enrollment").objects.filter(classroom__organization__in=organization_ids)
+    return (
+        Q(**{f"{prefix}organization__in": organization_ids})
+        | Q(**{f"{prefix}pk__in": memberships.values("user_id")})
+        | Q(**{f"{prefix}pk__in": enrollments.values("student_id")})
+    )
+
+
+def reachable_people(actor, organization_id: int) -> QuerySet:
+    """The active people ``actor`` may name when acting for ``organization_id`` (Award Badge, a course
+    assignment's student, activity records, the API): the people of that organization's tree, provided the
+    actor administers it. Everyone else does not exist for them."""
+    users = _model("accounts.User").objects
+    if not administers(actor, organization_id):
+        return users.none()
+    return users.filter(people_of(descendant_ids([organization_id])), is_active=True)
+
+
+# --- Instructors ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuerScope:
+    """Whom an actor may issue to in one class (rule 3)."""
+
+    permitted: bool
+    # None: every enrolled student; otherwise only enrolled students of this home organization.
+    student_organization_id: int | None = None
+    is_administrator: bool = False
+
+    def covers(self, student_organization_id: int | None) -> bool:
+        return self.permitted and (
+            self.student_organization_id is None or student_organization_id == self.student_organization_id
+        )
+
+
+def _instructor_scope(person) -> int | None:
+    """A contract instructor reaches every enrolled student; an organization instructor those of their own
+    organization (-1: none, for an instructor without one)."""
+    return None if person.is_contract_instructor else (person.organization_id or -1)
+
+
+def issuer_scope(actor, classroom) -> IssuerScope:
+    """Administrators of the class's organization: every enrolled student. Its instructors: as
+    ``_instructor_scope``. Anyone else: nobody."""
+    if not _active(actor):
+        return IssuerScope(permitted=False)
+    if administers(actor, classroom.organization_id):
+        return IssuerScope(permitted=True, is_administrator=True)
+    person = person_of(actor)
+    teaches = _model("classes.ClassInstructor").objects.filter(classroom=classroom, instructor=person)
+    if person is None or not teaches.exists():
+        return IssuerScope(permitted=False)
+    return IssuerScope(permitted=True, student_organization_id=_instructor_scope(person))
+
+
+def taught_classrooms(actor) -> QuerySet:
+    """Ids of the classes the actor teaches (a subquery)."""
+    return _model("classes.ClassInstructor").objects.filter(instructor=person_of(actor)).values("classroom_id")
+
+
+def instructed_students(actor) -> dict[int, set[int]]:
+    """For each organization whose classes the actor teaches: the students enrolled there whom the actor may
+    issue to (one query). An instructor sees those students' records of that organization and its children —
+    the tree its administrators oversee — and nothing of other organizations'."""
+    person = person_of(actor)
+    if person is None:
+        return {}
+    cached = getattr(person, "_instructed_students", None)
+    if cached is not None:
+        return cached
+    scope = _instructor_scope(person)
+    rows = (
+        _model("classes.Enrollment")
+        .objects.filter(classroom__in=taught_classrooms(person))
+        .values_list("classroom__organization_id", "student_id", "student__organization_id")
+    )
+    students: dict[int, set[int]] = {}
+    for organization_id, student_id, student_organization_id in rows:
+        if scope is None or student_organization_id == scope:
+            students.setdefault(organization_id, set()).add(student_id)
+    person._instructed_students = students
+    return students
+
+
+def overseen_organization_ids(actor) -> set[int]:
+    """Organizations an actor administers or teaches classes of: whose achievements they may explain."""
+    taught = _model("classes.Classroom").objects.filter(pk__in=taught_classrooms(actor))
+    return administered_organization_ids(actor) | set(taught.values_list("organization_id", flat=True))
+
+
+# --- Roles ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roles:
+    is_platform_admin: bool
+    is_admin: bool
+    is_instructor: bool
+    is_student: bool
+
+    @property
+    def names(self) -> frozenset[str]:
+        flags = {"admin": self.is_admin, "instructor": self.is_instructor, "student": self.is_student}
+        return frozenset(name for name, on in flags.items() if on)
+
+    @property
+    def label(self) -> str:
+        if self.is_platform_admin:
+            return "Platform administrator"
+        if self.is_admin:
+            return "Administrator"
+        if self.is_instructor:
+            return "Instructor"
+        return "Student"
+
+
+def roles_of(user) -> Roles:
+    """The user's roles, worked out once per request (cached on the user object)."""
+    cached = getattr(user, "_roles", None)
+    if cached is not None:
+        return cached
+    is_admin = bool(administered_organization_ids(user))
+    teaches = _model("classes.ClassInstructor").objects.filter(instructor=user)
+    instructor_role = _model("accounts.Membership").objects.filter(user=user, role=INSTRUCTOR)
+    people = _model("accounts.User").objects.filter(pk=user.pk)
+    is_instructor = people.filter(Exists(teaches) | Exists(instructor_role)).exists()
+    user._roles = Roles(
+        is_platform_admin=user.is_superuser,
+        is_admin=is_admin or user.is_superuser,
+        is_instructor=is_instructor,
+        # Everyone may hold badges; "student" is everyone who is neither of the others.
+        is_student=not (is_admin or is_instructor or user.is_superuser),
+    )
+    return user._roles
+
+
+def may_see_person_page(actor, person) -> bool:
+    """A person's Achievements/Badges page (``person`` read from the people visible to ``actor``): their own,
+    or anyone's for an administrator or instructor. What it shows of them follows each record's rule."""
+    if person_of(actor) is not None and actor.pk == person.pk:
+        return True
+    roles = roles_of(actor)
+    return roles.is_admin or roles.is_instructor
+
+
+# --- What each model shows -------------------------------------------------------------------------------------
+# Each rule returns the condition for a non-superuser, active actor; ``person`` is None for an organization actor.
+
+
+def _organization_rule(qs, actor, person, admin) -> Q:
+    condition = Q(pk__in=admin)
+    if person is not None:
+        memberships = _model("accounts.Membership").objects.filter(user=person).values("organization_id")
+        condition |= Q(pk__in=memberships) | Q(pk=person.organization_id)
+    return condition
+
+
+def _user_rule(qs, actor, person, admin) -> Q:
+    """Themselves, the people of administered organizations, the students of their classes."""
+    condition = people_of(admin)
+    if person is not None:
+        roster = _model("classes.Enrollment").objects.filter(classroom__in=taught_classrooms(person))
+        condition |= Q(pk=person.pk) | Q(pk__in=roster.values("student_id"))
+    return condition
+
+
+def _classroom_rule(qs, actor, person, admin) -> Q:
+    condition = Q(organization__in=admin)
+    if person is not None:
+        attended = _model("classes.Enrollment").objects.filter(student=person).values("classroom_id")
+        condition |= Q(pk__in=taught_classrooms(person)) | Q(pk__in=attended)
+    return condition
+
+
+def _course_rule(qs, actor, person, admin) -> Q:
+    condition = Q(organization__in=admin)
+    if person is not None:
+        classes = visible(actor, _model("classes.Classroom").objects.all())
+        assigned = _model("assignments.CourseAssignment").objects.filter(student=person)
+        condition |= Q(pk__in=classes.values("course_id")) | Q(pk__in=assigned.values("course_id"))
+    return condition
+
+
+def _lab_rule(qs, actor, person, admin) -> Q:
+    return Q(course__in=visible(actor, _model("courses.Course").objects.all()))
+
+
+def _course_assignment_rule(qs, actor, person, admin) -> Q:
+    return Q(organization__in=admin) | (Q(student=person) if person is not None else Q(pk__in=[]))
+
+
+def _badge_rule(qs, actor, person, admin) -> Q:
+    """Administered organizations' badges, those of the classes they teach, the badges they hold."""
+    condition = Q(organization__in=admin)
+    if person is not None:
+        taught = _model("classes.Classroom").objects.filter(pk__in=taught_classrooms(person))
+        held = _model("issued_badges.IssuedBadge").objects.filter(recipient=person).values("badge_id")
+        condition |= Q(organization__in=taught.values("organization_id")) | Q(pk__in=held)
+    return condition
+
+
+def _issued_badge_rule(qs, actor, person, admin) -> Q:
+    """See the module's docstring. Badge and student ids are read first (small queries) so that the condition
+    is a plain OR of indexed columns: at 2,000,000 rows PostgreSQL walks an index for a page."""
+    badges = _model("badges.Badge").objects
+    condition = Q(pk__in=[])
+    if admin:
+        condition |= Q(badge_id__in=list(badges.filter(organization__in=admin).values_list("pk", flat=True)))
+    if person is not None:
+        condition |= Q(recipient=person) | Q(issued_by=person)
+        for organization_id, students in instructed_students(person).items():
+            tree = descendant_ids([organization_id]) - admin
+            badge_ids = list(badges.filter(organization__in=tree).values_list("pk", flat=True)) if tree else []
+            if badge_ids:
+                condition |= Q(badge_id__in=badge_ids, recipient_id__in=sorted(students))
+    return condition
+
+
+def _issuance_batch_rule(qs, actor, person, admin) -> Q:
+    condition = Q(organization__in=admin)
+    if person is not None:
+        condition |= Q(classroom__in=taught_classrooms(person)) | Q(created_by=person)
+    return condition
+
+
+def _earned_achievement_rule(qs, actor, person, admin) -> Q:
+    """As issued badges: the achievement's organization, its instructors for their students, the holder."""
+    condition = Q(achievement__organization__in=admin)
+    if person is not None:
+        condition |= Q(user=person)
+        for organization_id, students in instructed_students(person).items():
+            tree = descendant_ids([organization_id])
+            condition |= Q(achievement__organization__in=tree, user__in=sorted(students))
+    return condition
+
+
+def _activity_rule(qs, actor, person, admin) -> Q:
+    """A person's own records; records on administered organizations' catalog; points of their people."""
+    people = _model("accounts.User").objects.filter(organization__in=admin).values("pk")
+    condition = (
+        Q(course__organization__in=admin)
+        | Q(lab__course__organization__in=admin)
+        | Q(learning_path__organization__in=admin)
+        | Q(course__isnull=True, lab__isnull=True, learning_path__isnull=True, user__in=people)
+    )
+    return condition | Q(user=person) if person is not None else condition
+
+
+def _owned_rule(qs, actor, person, admin) -> Q:
+    """Any other organization-owned model: its organization's administrators."""
+    return Q(**{f"{qs.organization_lookup}__in": admin})
+
+
+RULES: dict[str, Callable] = {
+    "organizations.Organization": _organization_rule,
+    "accounts.User": _user_rule,
+    "classes.Classroom": _classroom_rule,
+    "courses.Course": _course_rule,
+    "courses.Lab": _lab_rule,
+    "assignments.CourseAssignment": _course_assignment_rule,
+    "badges.Badge": _badge_rule,
+    "issued_badges.IssuedBadge": _issued_badge_rule,
+    "issued_badges.IssuanceBatch": _issuance_batch_rule,
+    "achievements.EarnedAchievement": _earned_achievement_rule,
+    "activity.ActivityRecord": _activity_rule,
+}
+
+
+def visible(actor, queryset: QuerySet) -> QuerySet:
+    """The rows of ``queryset`` that ``actor`` may see: none for anonymous or inactive users, all for platform
+    admins, otherwise the model's rule."""
+    if not _active(actor):
+        return queryset.none()
+    if getattr(actor, "is_superuser", False):
+        return queryset.all()
+    rule = RULES.get(queryset.model._meta.label, _owned_rule)
+    return queryset.filter(rule(queryset, actor, person_of(actor), administered_organization_ids(actor)))
+
+
+def administered(actor, queryset: QuerySet) -> QuerySet:
+    """The rows of ``queryset`` owned by organizations ``actor`` administers."""
+    if _active(actor) and getattr(actor, "is_superuser", False):
+        return queryset.all()
+    return queryset.filter(**{f"{queryset.organization_lookup}__in": administered_organization_ids(actor)})

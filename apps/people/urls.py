@@ -1,0 +1,11 @@
+"""URLs of a person's pages."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+urlpatterns = [
+    path("me/badges/", views.my_badges, name="my_badges"),
+    path("users/<id:pk>/badges/", views.user_badges, name="user_badges"),
+]
