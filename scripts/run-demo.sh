@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-ensure_venv requirements.txt
+ensure_venv requirements-demo.txt
 
 export DEBUG=${DEBUG:-1}
 .venv/bin/python manage.py migrate --noinput

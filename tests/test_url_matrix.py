@@ -1,0 +1,209 @@
+"""Every named URL × every persona, with an object of the persona's organization and one of the other's.
+
+A new URL fails ``test_every_named_url_has_a_row`` until it gets a row here: what each persona may open is
+decided once, in the table, and checked against the running portal. Only GET is sent: a POST-only URL answers
+405 to anyone signed in (its access rules are tested with its own tests).
+
+Personas: P platform admin, A Alpha's administrator, B Beta's administrator (another organization's),
+I Alpha's organization instructor, C contract instructor of Alpha's class (home Beta), S Alpha's student,
+N anonymous. "Own" objects are Alpha's, "other" objects Beta's.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from apps.issued_badges.models import Source
+from apps.issued_badges.services import IssueRequest, badges_issue
+
+PERSONAS = "PABICSN"
+
+ALL = "200 200 200 200 200 200 302"
+STAFF = "200 200 200 200 200 403 302"  # administrators and instructors
+ADMINS = "200 200 200 403 403 403 302"
+POST_ONLY = "405 405 405 405 405 405 302"
+# Pages of one object: (Alpha's object, Beta's object)
+CLASS_PAGE = ("200 200 404 200 200 404 302", "200 404 200 404 404 404 302")
+ADMIN_PAGE = ("200 200 404 404 404 404 302", "200 404 200 404 404 404 302")
+# An issued badge: Alpha's badge held by Alpha's student; Beta's badge held by Beta's student (who attends
+# Alpha's class: still Beta's record, which Alpha's instructors and the contract instructor do not see).
+ISSUED_PAGE = ("200 200 404 200 200 200 302", "200 404 200 404 404 404 302")
+# A person's page: Alpha's student; Beta's child organization's student.
+PERSON_PAGE = ("200 200 404 200 200 200 302", "200 404 200 404 404 404 302")
+# An issuance batch: Alpha's instructor's roster batch; Beta's administrator's username-list batch.
+BATCH_PAGE = ("200 200 404 200 200 404 302", "200 404 200 404 404 404 302")
+
+
+@dataclass(frozen=True)
+class Row:
+    expected: str | tuple[str, str]
+    args: tuple = ()  # names of attributes of the side (alpha or beta), or callables of (world, side)
+
+
+def _side(name):
+    return lambda world, side: getattr(side, name).pk
+
+
+def _batch(world, side):
+    return side.batch.uuid
+
+
+def _classroom_student(world, side):
+    return side.student.pk
+
+
+CLASS = _side("classroom")
+TABLE = {
+    "home": Row(ALL),
+    "login": Row("302 302 302 302 302 302 200"),
+    "logout": Row("405 405 405 405 405 405 405"),
+    "people:my_badges": Row(ALL),
+    "people:user_badges": Row(PERSON_PAGE, (lambda world, side: side.person.pk,)),
+    "issued_badges:find": Row(STAFF),
+    "issued_badges:export": Row(STAFF),
+    "issued_badges:detail": Row(ISSUED_PAGE, (_side("issued"),)),
+    "issued_badges:revoke": Row(POST_ONLY),
+    "issued_badges:reinstate": Row(POST_ONLY),
+    "issued_badges:batch": Row(BATCH_PAGE, (_batch,)),
+    "issued_badges:batch_retry": Row(POST_ONLY, (_batch,)),
+    "issued_badges:batch_csv": Row(BATCH_PAGE, (_batch,)),
+    "classes:list": Row(ALL),
+    "classes:roster": Row(CLASS_PAGE, (CLASS,)),
+    "classes:roster_row": Row(CLASS_PAGE, (CLASS, _classroom_student)),
+    "classes:choose_badge": Row(CLASS_PAGE, (CLASS,)),
+    "classes:roster_issue": Row(POST_ONLY, (CLASS,)),
+    "classes:issue_badges": Row(CLASS_PAGE, (CLASS,)),
+    "classes:choose_badges": Row(CLASS_PAGE, (CLASS,)),
+    "classes:choose_students": Row(CLASS_PAGE, (CLASS,)),
+    "badges:list": Row(ADMINS),
+    "badges:create": Row(ADMINS),
+    "badges:detail": Row(ADMIN_PAGE, (_side("badge"),)),
+    "badges:edit": Row(ADMIN_PAGE, (_side("badge"),)),
+    "badges:award": Row(ADMIN_PAGE, (_side("badge"),)),
+    "assignments:list": Row(ADMINS),
+    "assignments:create": Row(ADMINS),
+    "assignments:detail": Row(ADMIN_PAGE, (_side("assignment"),)),
+    "assignments:choose_badge": Row(ADMIN_PAGE, (_side("assignment"),)),
+    "assignments:issue": Row(POST_ONLY, (_side("assignment"),)),
+    "achievements:list": Row(ADMINS),
+    "achievements:create": Row(ADMINS),
+    "achievements:evaluate": Row(POST_ONLY),
+    "achievements:detail": Row(ADMIN_PAGE, (_side("achievement"),)),
+    "achievements:edit": Row(ADMIN_PAGE, (_side("achievement"),)),
+    "achievements:activate": Row(POST_ONLY, (_side("achievement"),)),
+    "achievements:deactivate": Row(POST_ONLY, (_side("achievement"),)),
+    "activity:list": Row(ADMINS),
+    "activity:create": Row(ADMINS),
+    "activity:import": Row(ADMINS),
+}
+
+
+def _named_urls(patterns=None, namespace="") -> set[str]:
+    """Every named URL of the portal (the Django admin's own pages excluded: they are Django's)."""
+    names = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _named_urls(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_named_url_has_a_row():
+    assert _named_urls() - TABLE.keys() == set(), "give each new URL a row in TABLE"
+    assert TABLE.keys() - _named_urls() == set(), "remove the rows of URLs that are gone"
+
+
+@pytest.fixture
+def matrix_world(world):
+    alpha, beta = world.alpha, world.beta
+    alpha.person, beta.person = alpha.student, beta.child_student
+    alpha.batch = badges_issue(
+        IssueRequest(
+            badge_ids=[alpha.badge.pk], recipient_ids=[alpha.student.pk], actor=alpha.instructor,
+            source=Source.ROSTER, classroom=alpha.classroom,
+        )
+    ).batch  # fmt: skip
+    beta.batch = badges_issue(
+        IssueRequest(
+            badge_ids=[beta.badge.pk], recipient_ids=[beta.student.pk], actor=beta.admin,
+            source=Source.USERNAMES, organization=beta.org,
+        )
+    ).batch  # fmt: skip
+    world.personas = {
+        "P": world.platform_admin,
+        "A": alpha.admin,
+        "B": beta.admin,
+        "I": alpha.instructor,
+        "C": world.contractor,
+        "S": alpha.student,
+        "N": None,
+    }
+    return world
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_each_persona_gets_what_the_table_says(matrix_world, client, name):
+    world, row = matrix_world, TABLE[name]
+    cases = [(row.expected, "alpha")] if isinstance(row.expected, str) else zip(row.expected, ("alpha", "beta"))
+    failures = []
+    for expected, side_name in cases:
+        side = getattr(world, side_name)
+        url = reverse(name, args=[arg(world, side) for arg in row.args])
+        for persona, status in zip(PERSONAS, expected.split(), strict=True):
+            client.logout()
+            if world.personas[persona] is not None:
+                client.force_login(world.personas[persona])
+            got = client.get(url).status_code
+            if got != int(status):
+                failures.append(f"{persona} {url}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)
+
+
+def _content(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode()
+
+
+@pytest.mark.parametrize(("persona", "mine", "theirs"), [("A", "alpha", "beta"), ("I", "alpha", "beta"),
+                                                         ("C", "alpha", "beta"), ("B", "beta", "alpha")])  # fmt: skip
+def test_no_page_shows_another_organizations_people_or_records(matrix_world, client, persona, mine, theirs):
+    """Every page a persona may open, with their side's objects and with the student of the other
+    organization who attends Alpha's class: none names a person of the other organization who is not part of
+    the persona's own classes, nor the other organization's badges and achievements."""
+    from django.utils import timezone
+
+    from apps.achievements.models import EarnedAchievement, EvaluationRun
+
+    world = matrix_world
+    side, other = getattr(world, mine), getattr(world, theirs)
+    # Records of the other organization about the student both share, and an evaluation its admin started.
+    EarnedAchievement.objects.create(
+        user=world.beta.student, achievement=world.beta.achievement, earned_at=timezone.now()
+    )
+    EarnedAchievement.objects.create(
+        user=world.alpha.student, achievement=world.alpha.achievement, earned_at=timezone.now()
+    )
+    EvaluationRun.objects.create(mode="full", trigger="manual", requested_by=other.admin, started_at=timezone.now())
+    strangers = [other.admin, other.instructor, other.child_student] + ([other.student] if mine == "beta" else [])
+    forbidden = [p.username for p in strangers] + [p.display_name for p in strangers]
+    forbidden += [other.badge.name, other.child_badge.name, other.achievement.name]
+    client.force_login(world.personas[persona])
+    urls = [reverse("people:user_badges", args=[world.beta.student.pk])] if mine == "alpha" else []
+    for name, row in TABLE.items():
+        if row.expected == POST_ONLY or name in ("login", "logout", "people:my_badges"):  # their own records
+            continue
+        urls.append(reverse(name, args=[arg(world, side) for arg in row.args]))
+    pages = 0
+    for url in urls:
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        pages += 1
+        html = _content(response)
+        assert not [word for word in forbidden if word in html], url
+    assert pages >= 10
