@@ -6,6 +6,7 @@ of other apps reached through a ForeignKey are not imports, and are allowed both
 """
 
 import ast
+import itertools
 from collections import defaultdict
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def test_the_cycle_finder_finds_a_cycle_and_only_a_cycle():
 def test_the_apps_import_graph_has_no_cycle():
     graph = app_graph()
     cycle = find_cycle(graph)
-    where = [f"{a} -> {b}: {sorted(graph[a][b])}" for a, b in zip(cycle, cycle[1:])]
+    where = [f"{a} -> {b}: {sorted(graph[a][b])}" for a, b in itertools.pairwise(cycle)]
     assert not cycle, "import cycle between apps:\n" + "\n".join(where)
 
 

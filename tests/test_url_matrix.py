@@ -149,7 +149,11 @@ def matrix_world(world):
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_each_persona_gets_what_the_table_says(matrix_world, client, name):
     world, row = matrix_world, TABLE[name]
-    cases = [(row.expected, "alpha")] if isinstance(row.expected, str) else zip(row.expected, ("alpha", "beta"))
+    cases = (
+        [(row.expected, "alpha")]
+        if isinstance(row.expected, str)
+        else zip(row.expected, ("alpha", "beta"), strict=True)
+    )
     failures = []
     for expected, side_name in cases:
         side = getattr(world, side_name)
