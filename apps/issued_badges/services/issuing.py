@@ -257,7 +257,7 @@ def _check(job: _Job, badges, people, now) -> _Checked:
         key=job.key or None,
         organization_id=context.organization_id,
         source=context.source,
-        created_by=context.actor,
+        created_by=policy.person_of(context.actor),
         created_at=now,
         classroom=context.classroom,
         course_assignment=context.course_assignment,
