@@ -24,12 +24,13 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.achievements.models import Achievement, ActivityRecord, EarnedAchievement, EvaluationRun
+from apps.achievements.models import Achievement, EarnedAchievement, EvaluationRun
 from apps.achievements.services import achievements_evaluate
+from apps.activity.models import ActivityRecord
 from apps.badges.models import Badge
 from apps.courses.models import Course, Lab, LearningPath, LearningPathCourse
 from apps.issued_badges.models import IssuanceBatch, IssuanceLog, IssuedBadge, Source
-from apps.issued_badges.services import badges_issue
+from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.organizations.models import Organization
 
 ACTIVITY = ActivityRecord._meta.db_table
@@ -205,8 +206,8 @@ def per_user_loop(achievements, students) -> int:
                 )
             if met:
                 EarnedAchievement.objects.create(user=student, achievement=a, earned_at=timezone.now())
-                report = badges_issue(badge_ids=[a.badge_id], recipient_ids=[student.pk], actor=None,
-                                      source=Source.ACHIEVEMENT, achievement=a)  # fmt: skip
+                report = badges_issue(IssueRequest(badge_ids=[a.badge_id], recipient_ids=[student.pk], actor=None,
+                                                   source=Source.ACHIEVEMENT, achievement=a))  # fmt: skip
                 issued += report.issued_count
     return issued
 

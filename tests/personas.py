@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from apps.accounts.tests.factories import UserFactory, make_administrator, make_instructor, make_student
-from apps.achievements.tests.factories import AchievementFactory, ActivityRecordFactory
+from apps.achievements.tests.factories import AchievementFactory
+from apps.activity.tests.factories import ActivityRecordFactory
 from apps.assignments.tests.factories import CourseAssignmentFactory
 from apps.badges.tests.factories import BadgeFactory
 from apps.classes.tests.factories import ClassInstructorFactory, ClassroomFactory, EnrollmentFactory

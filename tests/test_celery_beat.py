@@ -12,7 +12,8 @@ from django.db import connection
 
 from apps.accounts.tests.factories import make_student
 from apps.achievements.models import EvaluationRun
-from apps.achievements.tests.factories import AchievementFactory, ActivityRecordFactory
+from apps.achievements.tests.factories import AchievementFactory
+from apps.activity.tests.factories import ActivityRecordFactory
 from apps.issued_badges.models import IssuedBadge, Source
 
 ROOT = Path(__file__).resolve().parent.parent

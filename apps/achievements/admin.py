@@ -1,8 +1,8 @@
-"""Admin for achievements and activity."""
+"""Admin for achievements and earned achievements."""
 
 from django.contrib import admin
 
-from .models import Achievement, ActivityRecord, EarnedAchievement
+from .models import Achievement, EarnedAchievement
 
 
 @admin.register(Achievement)
@@ -13,16 +13,6 @@ class AchievementAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["organization", "lab", "course", "learning_path", "badge"]
     filter_horizontal = ["courses"]
-
-
-@admin.register(ActivityRecord)
-class ActivityRecordAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "course", "lab", "learning_path", "points", "occurred_at"]
-    list_filter = ["kind"]
-    list_select_related = ["user", "course", "lab", "learning_path"]
-    search_fields = ["user__username"]
-    autocomplete_fields = ["user", "course", "lab", "learning_path"]
-    date_hierarchy = "occurred_at"
 
 
 @admin.register(EarnedAchievement)

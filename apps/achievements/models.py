@@ -1,10 +1,10 @@
-"""Achievements (what a student must do), activity records (what they did), earned achievements."""
+"""Achievements (what a student must do), earned achievements, and the evaluator's runs."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.organizations.querysets import OrganizationScopedQuerySet, VisibilityQuerySet, administered_organization_ids
+from apps.organizations.querysets import OrganizationScopedQuerySet
 
 
 class AchievementKind(models.TextChoices):
@@ -75,77 +75,16 @@ class Achievement(models.Model):
         return self.name
 
 
-class ActivityKind(models.TextChoices):
-    LAB_LAUNCHED = "lab_launched", "Lab launched"
-    LAB_COMPLETED = "lab_completed", "Lab completed"
-    COURSE_COMPLETED = "course_completed", "Course completed"
-    EXAM_PASSED = "exam_passed", "Learning path exam passed"
-    POINTS = "points", "Points awarded"
-
-
-class ActivityRecordQuerySet(VisibilityQuerySet):
-    def visibility(self, user) -> Q:
-        """The user's own records and those on administered organizations' catalog."""
-        ids = administered_organization_ids(user)
-        return (
-            Q(user=user)
-            | Q(course__organization__in=ids)
-            | Q(lab__course__organization__in=ids)
-            | Q(learning_path__organization__in=ids)
-        )
-
-
-class ActivityRecord(models.Model):
-    """Something a student did, with the points it earned. Append-only input to the evaluator."""
-
-    Kind = ActivityKind
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_records")
-    kind = models.CharField(max_length=30, choices=ActivityKind.choices)
-    course = models.ForeignKey(
-        "courses.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
-    )
-    lab = models.ForeignKey(
-        "courses.Lab", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
-    )
-    learning_path = models.ForeignKey(
-        "courses.LearningPath", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
-    )
-    points = models.PositiveIntegerField(default=0)
-    occurred_at = models.DateTimeField()
-    recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    objects = ActivityRecordQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-occurred_at"]
-        indexes = [
-            models.Index(fields=["kind", "lab", "user"], name="activity_kind_lab_user"),
-            models.Index(fields=["kind", "course", "user"], name="activity_kind_course_user"),
-            models.Index(fields=["kind", "learning_path", "user"], name="activity_kind_path_user"),
-            # A student's history in order, with its points: the running total of points_reached (index-only).
-            models.Index(fields=["user", "occurred_at", "id"], include=["points"], name="activity_user_history"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                name="activity_target_matches_kind",
-                condition=(
-                    Q(kind__in=["lab_launched", "lab_completed"], lab__isnull=False)
-                    | Q(kind="course_completed", course__isnull=False)
-                    | Q(kind="exam_passed", learning_path__isnull=False)
-                    | Q(kind="points")
-                ),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.get_kind_display()} at {self.occurred_at:%Y-%m-%d}"
+class EarnedAchievementQuerySet(OrganizationScopedQuerySet):
+    organization_lookup = "achievement__organization"
 
 
 class EarnedAchievement(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="earned_achievements")
     achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="earned")
     earned_at = models.DateTimeField()
+
+    objects = EarnedAchievementQuerySet.as_manager()
 
     class Meta:
         ordering = ["-earned_at"]

@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from apps.accounts.models import User
+from apps.activity.models import ACTIVITY_TABLE, ActivityRecord
 from apps.courses.models import LearningPath, LearningPathCourse
 from apps.organizations.querysets import descendant_ids
 
-from .models import Achievement, ActivityRecord
+from .models import Achievement
 
-ACTIVITY = ActivityRecord._meta.db_table
 USERS = User._meta.db_table
 Kind = Achievement.Kind
 Activity = ActivityRecord.Kind
@@ -112,7 +112,7 @@ def _in(values) -> tuple[str, list]:
 
 
 def per_user_sql(
-    requirement: Requirement, *, active: list[int] | tuple[int, int] | None = None, history: str = ACTIVITY
+    requirement: Requirement, *, active: list[int] | tuple[int, int] | None = None, history: str = ACTIVITY_TABLE
 ) -> tuple[str, list]:
     """SELECT user_id, first_met for every user with activity relevant to ``requirement``.
 
@@ -124,7 +124,7 @@ def per_user_sql(
     """
     users_sql, users_params = "", []
     if isinstance(active, tuple):
-        users_sql = f" AND user_id IN (SELECT user_id FROM {ACTIVITY} WHERE id > %s AND id <= %s)"  # noqa: S608
+        users_sql = f" AND user_id IN (SELECT user_id FROM {ACTIVITY_TABLE} WHERE id > %s AND id <= %s)"  # noqa: S608
         users_params = list(active)
     elif active is not None:
         ids_sql, users_params = _in(active or [0])
@@ -165,7 +165,7 @@ def _points_sql(r: Requirement, active, history: str) -> tuple[str, list]:
     people, people_params = f"{USERS} AS u", []
     if isinstance(active, tuple):
         people = (
-            f"(SELECT DISTINCT user_id FROM {ACTIVITY} WHERE id > %s AND id <= %s) AS active "  # noqa: S608
+            f"(SELECT DISTINCT user_id FROM {ACTIVITY_TABLE} WHERE id > %s AND id <= %s) AS active "  # noqa: S608
             f"JOIN {USERS} AS u ON u.id = active.user_id"
         )
         people_params = list(active)
@@ -202,7 +202,7 @@ def _steps_sql(r: Requirement, users_sql: str, users_params: list, history: str)
         )
         params += [Activity.EXAM_PASSED, r.learning_path_id, *users_params]
     if not parts:  # nothing to do can never be met
-        return f"SELECT user_id, NULL AS first_met FROM {ACTIVITY} WHERE 1 = 0", []  # noqa: S608
+        return f"SELECT user_id, NULL AS first_met FROM {ACTIVITY_TABLE} WHERE 1 = 0", []  # noqa: S608
     return (
         "SELECT user_id, CASE WHEN COUNT(*) = %s THEN MAX(done) END AS first_met "  # noqa: S608
         f"FROM ({' UNION ALL '.join(parts)}) AS steps GROUP BY user_id",

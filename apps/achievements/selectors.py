@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from apps.accounts.models import User
+from apps.activity.models import ActivityRecord
 from apps.assignments.models import CourseAssignment
 from apps.classes.models import Enrollment
 from apps.courses.models import LearningPathCourse
@@ -18,7 +19,7 @@ from apps.issued_badges.models import IssuedBadge
 from apps.organizations.models import Organization
 from apps.organizations.querysets import administered_organization_ids
 
-from .models import Achievement, AchievementEvaluation, ActivityRecord, EarnedAchievement, EvaluationRun
+from .models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
 from .requirements import Requirement, per_user_sql
 
 Kind = Achievement.Kind

@@ -1,6 +1,6 @@
 """URLs of the achievement pages."""
 
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -13,5 +13,4 @@ urlpatterns = [
     path("<id:pk>/edit/", views.achievement_edit, name="edit"),
     path("<id:pk>/activate/", views.achievement_activate, name="activate"),
     path("<id:pk>/deactivate/", views.achievement_deactivate, name="deactivate"),
-    path("activity/", include("apps.achievements.urls_activity")),
 ]

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership, User
-from apps.achievements.models import Achievement, ActivityRecord
+from apps.achievements.models import Achievement
+from apps.activity.models import ActivityRecord
 from apps.assignments.models import CourseAssignment
 from apps.badges.models import Badge
 from apps.classes.models import ClassInstructor, Classroom, Enrollment

@@ -1,5 +1,5 @@
-"""Writes for achievements: achievements themselves, activity records in, the evaluator out (it issues
-through the one door, apps.issued_badges.services)."""
+"""Writes for achievements: achievements themselves, and the evaluator (it issues through the one door,
+apps.issued_badges.services)."""
 
 from .achievements import achievement_create, achievement_set_active, achievement_update
 from .evaluation import achievements_evaluate

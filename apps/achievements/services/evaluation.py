@@ -28,12 +28,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.accounts.models import User
+from apps.activity.models import ACTIVITY_TABLE, ActivityRecord
 from apps.core.locks import exclusive
 from apps.issued_badges.models import Source
-from apps.issued_badges.services import badges_issue_each
+from apps.issued_badges.services import IssueRequest, badges_issue_each
 
-from ..models import Achievement, AchievementEvaluation, ActivityRecord, EarnedAchievement, EvaluationRun
-from ..requirements import ACTIVITY, Requirement, per_user_sql, requirements_of
+from ..models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
+from ..requirements import Requirement, per_user_sql, requirements_of
 
 logger = logging.getLogger(__name__)
 
@@ -267,14 +268,14 @@ def _evaluate(items) -> tuple[dict[int, _Outcome], list]:
         outcomes, earned = _earn(items)
         issuing = [achievement for achievement, _, _ in items if earned.get(achievement.pk)]
         reports = badges_issue_each(
-            {
-                "badge_ids": [achievement.badge_id],
-                "recipient_ids": list(earned[achievement.pk]),
-                "actor": None,
-                "source": Source.ACHIEVEMENT,
-                "achievement": achievement,
-                "issued_at": earned[achievement.pk],
-            }
+            IssueRequest(
+                badge_ids=[achievement.badge_id],
+                recipient_ids=list(earned[achievement.pk]),
+                actor=None,
+                source=Source.ACHIEVEMENT,
+                achievement=achievement,
+                issued_at=earned[achievement.pk],
+            )
             for achievement in issuing
         )
     for achievement, report in zip(issuing, reports, strict=True):
@@ -290,14 +291,14 @@ def _earn(items) -> tuple[dict[int, _Outcome], dict[int, dict[int, datetime]]]:
     the same INSERT … SELECT … RETURNING. Several achievements (their students named) read those students'
     history once.
     """
-    history, prefix, params = ACTIVITY, "", []
+    history, prefix, params = ACTIVITY_TABLE, "", []
     if len(items) > 1:
         history = "history"
         students = sorted({user_id for _, _, window in items for user_id in window})
         materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
         prefix = (
             f"{history} AS {materialized}(SELECT id, user_id, kind, lab_id, course_id, learning_path_id, "  # noqa: S608
-            f"points, occurred_at FROM {ACTIVITY} WHERE user_id IN ({', '.join(['%s'] * len(students))})), "
+            f"points, occurred_at FROM {ACTIVITY_TABLE} WHERE user_id IN ({', '.join(['%s'] * len(students))})), "
         )
         params += students
     parts = []
@@ -372,7 +373,7 @@ class _Told:
     def send(self) -> None:
         if not (self.each or self.digest):
             return
-        page = f"{settings.PORTAL_URL}{reverse('issued_badges:my_badges')}"
+        page = f"{settings.PORTAL_URL}{reverse('people:my_badges')}"
         wanted = {user_id for user_id, _ in self.each} | set(self.digest)
         people = dict(
             User.objects.filter(pk__in=wanted, is_active=True)

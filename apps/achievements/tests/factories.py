@@ -1,10 +1,8 @@
-"""Factories for achievements and activity."""
+"""Factories for achievements."""
 
 import factory
-from django.utils import timezone
 
-from apps.accounts.tests.factories import UserFactory
-from apps.achievements.models import Achievement, ActivityRecord
+from apps.achievements.models import Achievement
 from apps.badges.tests.factories import BadgeFactory
 from apps.courses.tests.factories import CourseFactory
 from apps.organizations.tests.factories import OrganizationFactory
@@ -19,13 +17,3 @@ class AchievementFactory(factory.django.DjangoModelFactory):
     kind = Achievement.Kind.COURSE_COMPLETED
     course = factory.SubFactory(CourseFactory, organization=factory.SelfAttribute("..organization"))
     badge = factory.SubFactory(BadgeFactory, organization=factory.SelfAttribute("..organization"))
-
-
-class ActivityRecordFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ActivityRecord
-
-    user = factory.SubFactory(UserFactory)
-    kind = ActivityRecord.Kind.COURSE_COMPLETED
-    course = factory.SubFactory(CourseFactory)
-    occurred_at = factory.LazyFunction(timezone.now)

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.tests.factories import make_student
-from apps.achievements.models import Achievement, ActivityRecord, EvaluationRun
+from apps.achievements.models import Achievement, EvaluationRun
 from apps.achievements.services import achievements_evaluate
 from apps.achievements.tests.factories import AchievementFactory
+from apps.activity.models import ActivityRecord
 from apps.badges.tests.factories import BadgeFactory
 from apps.courses.tests.factories import CourseFactory, LabFactory, LearningPathCourseFactory, LearningPathFactory
 from apps.issued_badges.models import IssuedBadge, Source
@@ -558,7 +559,7 @@ def explained(named):
 def test_why_not_awarded_explains_each_condition(explained, client):
     alpha = explained.alpha
     client.force_login(alpha.admin)
-    response = client.get(reverse("issued_badges:user_badges", args=[alpha.student.pk]))
+    response = client.get(reverse("people:user_badges", args=[alpha.student.pk]))
     assert response.status_code == 200
     assert [e.achievement.name for e in response.context["explanations"]] == [
         "Alpha course finisher", "Cloud path done", "Thousand points"
@@ -585,7 +586,7 @@ def test_conditions_are_dated_in_the_portals_time_zone(explained, client, settin
     alpha.activity.delete()  # the world's record of this course, made today
     record(alpha.student, Activity.COURSE_COMPLETED, when=datetime(2026, 3, 2, 2, tzinfo=UTC), course=alpha.course)
     client.force_login(alpha.admin)
-    lines = condition_lines(client.get(reverse("issued_badges:user_badges", args=[alpha.student.pk])))
+    lines = condition_lines(client.get(reverse("people:user_badges", args=[alpha.student.pk])))
     assert lines[0] == f"✔ Done: Course “{alpha.course.title}” completed · Mar 1, 2026"  # 9 pm in New York
 
 
@@ -593,19 +594,19 @@ def test_an_achievement_met_but_not_yet_run_says_so(explained, client):
     alpha = explained.alpha
     record(alpha.student, Activity.POINTS, points=260)
     client.force_login(alpha.admin)
-    response = client.get(reverse("issued_badges:user_badges", args=[alpha.student.pk]))
+    response = client.get(reverse("people:user_badges", args=[alpha.student.pk]))
     assert "Thousand points Met: issued at the next evaluation" in text(response)
     assert "✔ Done: 1,000 points · 1,000 / 1,000 points" in condition_lines(response)
 
 
 def test_another_organizations_administrator_cannot_see_the_student(explained, client):
     client.force_login(explained.beta.admin)
-    assert client.get(reverse("issued_badges:user_badges", args=[explained.alpha.student.pk])).status_code == 404
+    assert client.get(reverse("people:user_badges", args=[explained.alpha.student.pk])).status_code == 404
 
 
 def test_the_student_sees_their_own_explanations(explained, client):
     client.force_login(explained.alpha.student)
-    response = client.get(reverse("issued_badges:my_badges"))
+    response = client.get(reverse("people:my_badges"))
     page = text(response)
     assert "checked now against everything you have done" in page
     assert "✘ Not yet: 1,000 points · 740 / 1,000 points" in condition_lines(response)
@@ -617,7 +618,7 @@ def test_why_not_awarded_runs_the_same_number_of_queries_with_2_and_8_achievemen
 ):
     alpha = explained.alpha
     Achievement.objects.filter(name="Thousand points").update(is_active=False)
-    url_ = reverse("issued_badges:user_badges", args=[alpha.student.pk])
+    url_ = reverse("people:user_badges", args=[alpha.student.pk])
     client.force_login(alpha.admin)
     # session, user (with organization), administered organizations, organization tree, the student,
     # badges the viewer may see, students the viewer teaches, the student's badges; explanations:

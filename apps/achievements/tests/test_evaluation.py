@@ -17,18 +17,18 @@ from apps.accounts.tests.factories import make_administrator, make_student
 from apps.achievements.models import (
     Achievement,
     AchievementEvaluation,
-    ActivityRecord,
     EarnedAchievement,
     EvaluationRun,
 )
 from apps.achievements.services import achievements_evaluate
 from apps.achievements.services.evaluation import LOCK
 from apps.achievements.tests.factories import AchievementFactory
+from apps.activity.models import ActivityRecord
 from apps.badges.tests.factories import BadgeFactory
 from apps.core.locks import exclusive
 from apps.courses.tests.factories import CourseFactory, LabFactory, LearningPathCourseFactory, LearningPathFactory
 from apps.issued_badges.models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
-from apps.issued_badges.services import badges_issue, issued_badges_revoke
+from apps.issued_badges.services import IssueRequest, badges_issue, issued_badges_revoke
 from apps.organizations.tests.factories import OrganizationFactory
 
 Kind = Achievement.Kind
@@ -159,8 +159,8 @@ def test_repeated_runs_issue_once_and_a_manual_holder_is_not_issued_again(catalo
     wanted = achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
     wanted.badge.manual_issuance_enabled = True
     wanted.badge.save()
-    badges_issue(badge_ids=[wanted.badge.pk], recipient_ids=[b.pk], actor=catalog.admin, source=Source.USERNAMES,
-                 organization=catalog.org)  # fmt: skip
+    badges_issue(IssueRequest(badge_ids=[wanted.badge.pk], recipient_ids=[b.pk], actor=catalog.admin,
+                              source=Source.USERNAMES, organization=catalog.org))  # fmt: skip
     for student in (a, b):
         record(student, Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
     for full in (True, False, True, False):

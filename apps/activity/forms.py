@@ -10,8 +10,8 @@ from apps.courses.models import Lab
 from apps.organizations.querysets import administered_organization_ids
 
 from .models import ActivityKind
-from .selectors_activity import activity_courses, activity_labs, activity_learning_paths, activity_students
-from .services.activity import MAX_BYTES, MAX_POINTS, TARGET_FIELD, occurred_at_problem
+from .selectors import activity_courses, activity_labs, activity_learning_paths, activity_students
+from .services import MAX_BYTES, MAX_POINTS, TARGET_FIELD, occurred_at_problem
 
 
 class ActivityFilterForm(forms.Form):

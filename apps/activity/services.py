@@ -22,8 +22,8 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.courses.models import Course, Lab, LearningPath
 
-from ..models import ActivityKind, ActivityRecord
-from ..selectors_activity import activity_courses, activity_labs, activity_students
+from .models import ActivityKind, ActivityRecord
+from .selectors import activity_courses, activity_labs, activity_students
 
 # The target field each kind needs (None: no target).
 TARGET_FIELD: dict[str, str | None] = {

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET
 from apps.core.pagination import CappedPaginator
 from apps.core.roles import require_administrator
 
-from .forms_activity import ActivityFilterForm, ActivityImportForm, ActivityRecordForm
-from .selectors_activity import activity_record_list
-from .services.activity import activity_import_csv, activity_record_create
+from .forms import ActivityFilterForm, ActivityImportForm, ActivityRecordForm
+from .selectors import activity_record_list
+from .services import activity_import_csv, activity_record_create
 
 
 def _require_administrator(request: HttpRequest) -> None:
@@ -29,7 +29,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     # Activity grows fast (every lab launch): a bounded count, and a page read as ids first.
     page = CappedPaginator(records, 50).get_page(request.GET.get("page"))
     return render(
-        request, "achievements/activity_list.html", {"page": page, "filters": filters, "search": data.get("q", "")}
+        request, "activity/activity_list.html", {"page": page, "filters": filters, "search": data.get("q", "")}
     )
 
 
@@ -40,8 +40,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         record = activity_record_create(**form.cleaned_data)
         messages.success(request, f"{record.get_kind_display()} recorded for {record.user.display_name}.")
-        return redirect("achievements:activity_list")
-    return render(request, "achievements/activity_form.html", {"form": form})
+        return redirect("activity:list")
+    return render(request, "activity/activity_form.html", {"form": form})
 
 
 @login_required
@@ -54,6 +54,6 @@ def activity_import(request: HttpRequest) -> HttpResponse:
         if result.ok:
             plural = "" if result.imported == 1 else "s"
             messages.success(request, f"{result.imported} activity record{plural} imported.")
-            return redirect("achievements:activity_list")
+            return redirect("activity:list")
     context = {"form": form, "result": result, "time_zone": timezone.get_default_timezone_name()}
-    return render(request, "achievements/activity_import.html", context)
+    return render(request, "activity/activity_import.html", context)

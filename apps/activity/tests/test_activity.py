@@ -9,14 +9,14 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from apps.accounts.tests.factories import make_student
-from apps.achievements.models import ActivityRecord
-from apps.achievements.services.activity import activity_import_csv, activity_record_create
-from apps.achievements.tests.factories import ActivityRecordFactory
+from apps.activity.models import ActivityRecord
+from apps.activity.services import activity_import_csv, activity_record_create
+from apps.activity.tests.factories import ActivityRecordFactory
 from apps.courses.tests.factories import CourseFactory, LabFactory, LearningPathFactory
 
-LIST = reverse("achievements:activity_list")
-NEW = reverse("achievements:activity_create")
-IMPORT = reverse("achievements:activity_import")
+LIST = reverse("activity:list")
+NEW = reverse("activity:create")
+IMPORT = reverse("activity:import")
 HEADER = "username,kind,reference,points,occurred_at\n"
 
 

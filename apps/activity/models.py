@@ -1,0 +1,78 @@
+"""Activity records: what students did (recorded, imported, posted through the API), the evaluator's input."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.organizations.querysets import VisibilityQuerySet, administered_organization_ids
+
+# The table keeps the name it had when activity lived in apps.achievements (the evaluator's SQL reads it).
+ACTIVITY_TABLE = "achievements_activityrecord"
+
+
+class ActivityKind(models.TextChoices):
+    LAB_LAUNCHED = "lab_launched", "Lab launched"
+    LAB_COMPLETED = "lab_completed", "Lab completed"
+    COURSE_COMPLETED = "course_completed", "Course completed"
+    EXAM_PASSED = "exam_passed", "Learning path exam passed"
+    POINTS = "points", "Points awarded"
+
+
+class ActivityRecordQuerySet(VisibilityQuerySet):
+    def visibility(self, user) -> Q:
+        """The user's own records and those on administered organizations' catalog."""
+        ids = administered_organization_ids(user)
+        return (
+            Q(user=user)
+            | Q(course__organization__in=ids)
+            | Q(lab__course__organization__in=ids)
+            | Q(learning_path__organization__in=ids)
+        )
+
+
+class ActivityRecord(models.Model):
+    """Something a student did, with the points it earned. Append-only input to the evaluator."""
+
+    Kind = ActivityKind
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_records")
+    kind = models.CharField(max_length=30, choices=ActivityKind.choices)
+    course = models.ForeignKey(
+        "courses.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
+    )
+    lab = models.ForeignKey(
+        "courses.Lab", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
+    )
+    learning_path = models.ForeignKey(
+        "courses.LearningPath", null=True, blank=True, on_delete=models.PROTECT, related_name="activity_records"
+    )
+    points = models.PositiveIntegerField(default=0)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ActivityRecordQuerySet.as_manager()
+
+    class Meta:
+        db_table = ACTIVITY_TABLE
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["kind", "lab", "user"], name="activity_kind_lab_user"),
+            models.Index(fields=["kind", "course", "user"], name="activity_kind_course_user"),
+            models.Index(fields=["kind", "learning_path", "user"], name="activity_kind_path_user"),
+            # A student's history in order, with its points: the running total of points_reached (index-only).
+            models.Index(fields=["user", "occurred_at", "id"], include=["points"], name="activity_user_history"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="activity_target_matches_kind",
+                condition=(
+                    Q(kind__in=["lab_launched", "lab_completed"], lab__isnull=False)
+                    | Q(kind="course_completed", course__isnull=False)
+                    | Q(kind="exam_passed", learning_path__isnull=False)
+                    | Q(kind="points")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()} at {self.occurred_at:%Y-%m-%d}"
