@@ -10,20 +10,12 @@ from apps.courses.models import Course, Lab, LearningPath
 from apps.organizations.models import Organization
 from apps.organizations.querysets import administered_organization_ids, descendant_ids
 
+from .kinds import KINDS
 from .models import Achievement
 
-Kind = Achievement.Kind
-
 # The field each kind needs; the others are cleared.
-TARGET_FIELD = {
-    Kind.LAB_LAUNCHED: "lab",
-    Kind.LAB_COMPLETED: "lab",
-    Kind.COURSE_COMPLETED: "course",
-    Kind.COURSES_COMPLETED: "courses",
-    Kind.LEARNING_PATH_COMPLETED: "learning_path",
-    Kind.POINTS_REACHED: "points_threshold",
-}
-TARGET_FIELDS = ("lab", "course", "courses", "learning_path", "points_threshold")
+TARGET_FIELD = {kind: spec.target for kind, spec in KINDS.items()}
+TARGET_FIELDS = tuple(dict.fromkeys(TARGET_FIELD.values()))
 POINTS_MESSAGE = "Enter the number of points to reach (1 or more)."
 POINTS_LIMIT = 1_000_000_000
 # A choice not in the list is another organization's object (or a tampered id): say so plainly.

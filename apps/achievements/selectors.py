@@ -19,11 +19,9 @@ from apps.issued_badges.models import IssuedBadge
 from apps.organizations.models import Organization
 from apps.organizations.querysets import administered_organization_ids
 
+from .kinds import KINDS, Condition
 from .models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
 from .requirements import Requirement, per_user_sql
-
-Kind = Achievement.Kind
-Activity = ActivityRecord.Kind
 
 
 def _with_targets(achievements: QuerySet[Achievement]) -> QuerySet[Achievement]:
@@ -61,23 +59,7 @@ def last_runs(limit: int = 5) -> list[EvaluationRun]:
 
 def requirement_text(achievement: Achievement) -> str:
     """What the achievement asks, in a sentence (its targets loaded by ``_with_targets``)."""
-    match achievement.kind:
-        case Kind.LAB_LAUNCHED:
-            return f"Launch the lab “{achievement.lab.title}” ({achievement.lab.course.title})"
-        case Kind.LAB_COMPLETED:
-            return f"Complete the lab “{achievement.lab.title}” ({achievement.lab.course.title})"
-        case Kind.COURSE_COMPLETED:
-            return f"Complete the course “{achievement.course.title}”"
-        case Kind.COURSES_COMPLETED:
-            titles = ", ".join(f"“{course.title}”" for course in achievement.courses.all())
-            return f"Complete every course of: {titles}"
-        case Kind.LEARNING_PATH_COMPLETED:
-            path = achievement.learning_path
-            exam = f" and pass its exam “{path.exam_title}”" if path.has_exam else ""
-            return f"Complete every course of the learning path “{path.title}”{exam}"
-        case Kind.POINTS_REACHED:
-            return f"Reach {achievement.points_threshold:,} activity points"
-    return achievement.get_kind_display()
+    return KINDS[achievement.kind].sentence(achievement)
 
 
 @dataclass(frozen=True)
@@ -108,13 +90,6 @@ def achievement_preview(*, requirement: Requirement, badge_id: int, sample: int 
 
 
 # --- "Why not awarded?" ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Condition:
-    label: str
-    met: bool
-    detail: str = ""  # when it was met, or how far along
 
 
 @dataclass
@@ -163,57 +138,23 @@ def explain_achievements(*, viewer, person: User, holding: list[IssuedBadge]) ->
         )
     )
     held = {item.badge_id: item.revoked_at for item in holding}
-    explanations = []
-    for achievement in achievements:
-        explanation = Explanation(achievement=achievement, earned_at=earned.get(achievement.pk))
-        if achievement.badge_id in held:
-            explanation.badge_state = "revoked" if held[achievement.badge_id] else "held"
-        explanation.conditions = _conditions(achievement, firsts, points, achievement.organization_id in home_line)
-        explanations.append(explanation)
-    return explanations
 
-
-def _conditions(achievement: Achievement, firsts, points: int, member: bool) -> list[Condition]:
     def done(label, *keys) -> Condition:
         dates = [firsts[key] for key in keys if key in firsts]
         first = min(dates) if dates else None
         # Dated as the page dates everything else: in the portal's time zone.
         return Condition(label, first is not None, date_format(timezone.localtime(first), "M j, Y") if first else "")
 
-    match achievement.kind:
-        case Kind.LAB_LAUNCHED:
-            lab = achievement.lab
-            return [
-                done(f"Lab “{lab.title}” launched", (Activity.LAB_LAUNCHED, lab.pk), (Activity.LAB_COMPLETED, lab.pk))
-            ]
-        case Kind.LAB_COMPLETED:
-            return [done(f"Lab “{achievement.lab.title}” completed", (Activity.LAB_COMPLETED, achievement.lab_id))]
-        case Kind.COURSE_COMPLETED:
-            return [
-                done(
-                    f"Course “{achievement.course.title}” completed", (Activity.COURSE_COMPLETED, achievement.course_id)
-                )
-            ]
-        case Kind.COURSES_COMPLETED:
-            return [
-                done(f"Course “{course.title}” completed", (Activity.COURSE_COMPLETED, course.pk))
-                for course in achievement.courses.all()
-            ]
-        case Kind.LEARNING_PATH_COMPLETED:
-            path = achievement.learning_path
-            conditions = [
-                done(f"Course “{step.course.title}” completed", (Activity.COURSE_COMPLETED, step.course_id))
-                for step in path.steps.all()
-            ]
-            if path.has_exam:
-                conditions.append(done(f"Exam “{path.exam_title}” passed", (Activity.EXAM_PASSED, path.pk)))
-            return conditions
-        case Kind.POINTS_REACHED:
-            threshold = achievement.points_threshold
-            if not member:  # the evaluator counts points for the organization's own people only
-                return [Condition(f"Member of {achievement.organization}", False, "points count for its members")]
-            return [Condition(f"{threshold:,} points", points >= threshold, f"{points:,} / {threshold:,} points")]
-    return []
+    explanations = []
+    for achievement in achievements:
+        explanation = Explanation(achievement=achievement, earned_at=earned.get(achievement.pk))
+        if achievement.badge_id in held:
+            explanation.badge_state = "revoked" if held[achievement.badge_id] else "held"
+        explanation.conditions = KINDS[achievement.kind].conditions(
+            achievement, done, points=points, member=achievement.organization_id in home_line
+        )
+        explanations.append(explanation)
+    return explanations
 
 
 def _home_line(person: User) -> set[int]:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.roles import require_administrator
 
-from .forms import AchievementForm, NotificationForm
+from .forms import TARGET_FIELDS, AchievementForm, NotificationForm
 from .models import Achievement
 from .requirements import requirement_from, requirements_of
 from .selectors import (
@@ -74,7 +74,7 @@ def achievement_create_view(request: HttpRequest) -> HttpResponse:
             return redirect("achievements:detail", pk=achievement.pk)
         requirement = requirement_from(
             organization_id=data["organization"].pk,
-            **{name: data[name] for name in ("kind", "lab", "course", "courses", "learning_path", "points_threshold")},
+            **{name: data[name] for name in ("kind", *TARGET_FIELDS)},
         )
         return _preview(request, form, notify, requirement, badge=data["badge"], name=data["name"], creating=True)
     return render(request, "achievements/achievement_form.html", {"form": form, "creating": True})

@@ -33,15 +33,15 @@ from apps.core.locks import exclusive
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue_each
 
+from ..kinds import KINDS
 from ..models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
-from ..requirements import Requirement, per_user_sql, requirements_of
+from ..requirements import per_user_sql, requirements_of
 
 logger = logging.getLogger(__name__)
 
 LOCK = "evaluate-achievements"
 ACTIVE_BY_NAME = 2000  # an incremental run names up to this many active users in its statements
 EARNED = EarnedAchievement._meta.db_table
-Kind = Achievement.Kind
 Activity = ActivityRecord.Kind
 
 
@@ -143,7 +143,7 @@ def _incremental_plan(achievements, requirements, last: EvaluationRun, upto: int
     for achievement in achievements:
         if achievement.updated_at >= last.started_at or achievement.pk in failed_last_time:
             plan.append((achievement, None))
-        elif users := _concerned(requirements[achievement.pk], touched):
+        elif users := KINDS[achievement.kind].concerned(requirements[achievement.pk], touched):
             plan.append((achievement, (last.watermark, upto) if touched.many else sorted(users)))
     return plan
 
@@ -182,26 +182,6 @@ def _touched(after: int, upto: int) -> _Touched:
         for user_id, total in totals.annotate(total=Sum("points")).order_by():
             touched.crossed[user_id] = (total - touched.scored[user_id], total)
     return touched
-
-
-def _concerned(requirement: Requirement, touched: _Touched) -> set[int]:
-    """The students whose new activity may make them meet ``requirement`` now."""
-    match requirement.kind:
-        case Kind.LAB_LAUNCHED | Kind.LAB_COMPLETED:
-            return set(touched.labs.get(requirement.lab_id, ()))
-        case Kind.COURSE_COMPLETED:
-            return set(touched.courses.get(requirement.course_id, ()))
-        case Kind.COURSES_COMPLETED | Kind.LEARNING_PATH_COMPLETED:
-            users = {u for course in requirement.course_ids for u in touched.courses.get(course, ())}
-            if requirement.exam:
-                users |= touched.exams.get(requirement.learning_path_id, set())
-            return users
-        case Kind.POINTS_REACHED:  # only those whose new points carried them over the threshold
-            if touched.many:
-                return set(touched.scored)
-            threshold = requirement.points_threshold
-            return {user for user, (before, now) in touched.crossed.items() if before < threshold <= now}
-    return set()
 
 
 def _evaluate_plan(plan, requirements, told: _Told) -> list[tuple[_Outcome, datetime, datetime]]:
