@@ -144,11 +144,14 @@ def people_of(organization_ids, *, prefix: str = "") -> Q:
     )
 
 
-def reachable_people(actor, organization_id: int) -> QuerySet:
+def reachable_people(actor, organization_id: int | None = None) -> QuerySet:
     """The active people ``actor`` may name when acting for ``organization_id`` (Award Badge, a course
     assignment's student, activity records, the API): the people of that organization's tree, provided the
-    actor administers it. Everyone else does not exist for them."""
+    actor administers it — or, without an organization, of every organization the actor administers.
+    Everyone else does not exist for them."""
     users = _model("accounts.User").objects
+    if organization_id is None:
+        return users.filter(people_of(administered_organization_ids(actor)), is_active=True)
     if not administers(actor, organization_id):
         return users.none()
     return users.filter(people_of(descendant_ids([organization_id])), is_active=True)
@@ -374,13 +377,14 @@ def _earned_achievement_rule(qs, actor, person, admin) -> Q:
 
 
 def _activity_rule(qs, actor, person, admin) -> Q:
-    """A person's own records; records on administered organizations' catalog; points of their people."""
-    people = _model("accounts.User").objects.filter(organization__in=admin).values("pk")
+    """A person's own records; records on administered organizations' catalog; the points of the people at home
+    there (points have no target). Subqueries rather than joins: the (kind, target, user) indexes serve them."""
+    courses = _model("courses.Course").objects.filter(organization__in=admin).values("pk")
     condition = (
-        Q(course__organization__in=admin)
-        | Q(lab__course__organization__in=admin)
-        | Q(learning_path__organization__in=admin)
-        | Q(course__isnull=True, lab__isnull=True, learning_path__isnull=True, user__in=people)
+        Q(course__in=courses)
+        | Q(lab__in=_model("courses.Lab").objects.filter(course__in=courses).values("pk"))
+        | Q(learning_path__in=_model("courses.LearningPath").objects.filter(organization__in=admin).values("pk"))
+        | Q(kind="points", user__in=_model("accounts.User").objects.filter(organization__in=admin).values("pk"))
     )
     return condition | Q(user=person) if person is not None else condition
 

@@ -5,10 +5,10 @@ import json
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from apps.access.policy import administered_organization_ids, descendant_ids
 from apps.badges.models import Badge
 from apps.courses.models import Course, Lab, LearningPath
 from apps.organizations.models import Organization
-from apps.organizations.querysets import administered_organization_ids, descendant_ids
 
 from .kinds import KINDS
 from .models import Achievement

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.organizations.querysets import OrganizationScopedQuerySet
+from apps.access.querysets import ScopedQuerySet
 
 
 class AchievementKind(models.TextChoices):
@@ -54,7 +54,7 @@ class Achievement(models.Model):
     # Changed requirements (or reactivation) make the next run evaluate this achievement in full.
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = OrganizationScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -75,7 +75,7 @@ class Achievement(models.Model):
         return self.name
 
 
-class EarnedAchievementQuerySet(OrganizationScopedQuerySet):
+class EarnedAchievementQuerySet(ScopedQuerySet):
     organization_lookup = "achievement__organization"
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
+from apps.access.policy import descendant_ids
 from apps.activity.models import ACTIVITY_TABLE
 from apps.courses.models import LearningPath, LearningPathCourse
-from apps.organizations.querysets import descendant_ids
 
 from .kinds import KINDS, Requirement
 from .models import Achievement

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from apps.access.policy import overseen_organization_ids
 from apps.accounts.models import User
 from apps.activity.models import ActivityRecord
 from apps.assignments.models import CourseAssignment
@@ -17,7 +19,6 @@ from apps.classes.models import Enrollment
 from apps.courses.models import LearningPathCourse
 from apps.issued_badges.models import IssuedBadge
 from apps.organizations.models import Organization
-from apps.organizations.querysets import administered_organization_ids
 
 from .kinds import KINDS, Condition
 from .models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
@@ -53,8 +54,24 @@ def achievement_run_log(*, achievement: Achievement, limit: int = 25) -> list[Ac
     return list(achievement.evaluations.select_related("run").order_by("-started_at", "-pk")[:limit])
 
 
-def last_runs(limit: int = 5) -> list[EvaluationRun]:
-    return list(EvaluationRun.objects.select_related("requested_by").order_by("-started_at", "-pk")[:limit])
+def last_runs(*, viewer, limit: int = 5) -> list[EvaluationRun]:
+    """The last runs of the evaluator as ``viewer`` may see them: each run's figures are its parts for the
+    achievements ``viewer`` administers, and who pressed Evaluate now is named only to those who may see them."""
+    mine = Q(evaluations__achievement__in=Achievement.objects.administered_by(viewer))
+    runs = list(
+        EvaluationRun.objects.annotate(
+            achievements_seen=Count("evaluations", filter=mine),
+            users_seen=Coalesce(Sum("evaluations__users_examined", filter=mine), 0),
+            badges_seen=Coalesce(Sum("evaluations__badges_issued", filter=mine), 0),
+            errors_seen=Count("evaluations", filter=mine & ~Q(evaluations__error="")),
+        ).order_by("-started_at", "-pk")[:limit]
+    )
+    requesters = {run.requested_by_id for run in runs} - {None}
+    visible = set(User.objects.visible_to(viewer).filter(pk__in=requesters).values_list("pk", flat=True))
+    people = User.objects.in_bulk(visible)
+    for run in runs:
+        run.requester = people.get(run.requested_by_id)
+    return runs
 
 
 def requirement_text(achievement: Achievement) -> str:
@@ -115,7 +132,7 @@ def explain_achievements(*, viewer, person: User, holding: list[IssuedBadge]) ->
     home_line = _home_line(person)
     organizations = _organizations_of(person, home_line)
     if viewer.pk != person.pk and not viewer.is_superuser:
-        organizations &= _organizations_seen_by(viewer)
+        organizations &= overseen_organization_ids(viewer)
     if not organizations:
         return []
     achievements = list(
@@ -176,11 +193,3 @@ def _organizations_of(person: User, home_line: set[int]) -> set[int]:
     ids.update(Enrollment.objects.filter(student=person).values_list("classroom__organization_id", flat=True))
     ids.update(CourseAssignment.objects.filter(student=person).values_list("organization_id", flat=True))
     return ids
-
-
-def _organizations_seen_by(viewer) -> set[int]:
-    from apps.classes.models import Classroom
-
-    return set(administered_organization_ids(viewer)) | set(
-        Classroom.objects.taught_by(viewer).values_list("organization_id", flat=True)
-    )

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.roles import require_administrator
+from apps.access.policy import administrator_required
 
 from .forms import TARGET_FIELDS, AchievementForm, NotificationForm
 from .models import Achievement
@@ -30,8 +30,7 @@ from .tasks import evaluate_achievements
 logger = logging.getLogger(__name__)
 
 
-def _require_administrator(request: HttpRequest) -> None:
-    require_administrator(request, "Only organization administrators manage achievements.")
+administrators_only = administrator_required("Only organization administrators manage achievements.")
 
 
 def _achievement(request: HttpRequest, pk: int) -> Achievement:
@@ -43,8 +42,8 @@ def _achievement(request: HttpRequest, pk: int) -> Achievement:
 
 @login_required
 @require_GET
+@administrators_only
 def achievement_list_view(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
     page = Paginator(achievement_list(user=request.user, search=search, status=status), 25).get_page(
@@ -52,14 +51,14 @@ def achievement_list_view(request: HttpRequest) -> HttpResponse:
     )
     for achievement in page.object_list:
         achievement.requirement = requirement_text(achievement)
-    context = {"page": page, "search": search, "status": status, "runs": last_runs()}
+    context = {"page": page, "search": search, "status": status, "runs": last_runs(viewer=request.user)}
     return render(request, "achievements/achievement_list.html", context)
 
 
 @login_required
+@administrators_only
 def achievement_create_view(request: HttpRequest) -> HttpResponse:
     """New achievement: the form, then a preview of who already qualifies and how they are told, then save."""
-    _require_administrator(request)
     form = AchievementForm(request.POST or None, user=request.user)
     if request.method == "POST" and "back" not in request.POST and form.is_valid():
         data = form.cleaned_data
@@ -143,9 +142,9 @@ def achievement_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@administrators_only
 def evaluate_now(request: HttpRequest) -> HttpResponse:
     """Evaluate now: enqueue the evaluator (the worker runs it); the list shows when it ran and what it did."""
-    _require_administrator(request)
     try:
         evaluate_achievements.delay(trigger="manual", requested_by_id=request.user.pk)
     except Exception:

@@ -5,9 +5,9 @@ import json
 from django import forms
 from django.utils import timezone
 
+from apps.access.policy import administered_organization_ids
 from apps.accounts.models import User
 from apps.courses.models import Lab
-from apps.organizations.querysets import administered_organization_ids
 
 from .models import ActivityKind
 from .selectors import activity_courses, activity_labs, activity_learning_paths, activity_students
@@ -73,7 +73,7 @@ class ActivityRecordForm(forms.Form):
 
     def clean_student(self) -> User:
         username = self.cleaned_data["student"].strip()
-        student = activity_students(user=self.user).filter(username__iexact=username).first()
+        student = activity_students(user=self.user).by_username([username])(username)
         if student is None:
             raise forms.ValidationError(f"No student “{username}” in your organizations.")
         return student

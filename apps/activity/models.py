@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.organizations.querysets import VisibilityQuerySet, administered_organization_ids
+from apps.access.querysets import ScopedQuerySet
 
 # The table keeps the name it had when activity lived in apps.achievements (the evaluator's SQL reads it).
 ACTIVITY_TABLE = "achievements_activityrecord"
@@ -16,18 +16,6 @@ class ActivityKind(models.TextChoices):
     COURSE_COMPLETED = "course_completed", "Course completed"
     EXAM_PASSED = "exam_passed", "Learning path exam passed"
     POINTS = "points", "Points awarded"
-
-
-class ActivityRecordQuerySet(VisibilityQuerySet):
-    def visibility(self, user) -> Q:
-        """The user's own records and those on administered organizations' catalog."""
-        ids = administered_organization_ids(user)
-        return (
-            Q(user=user)
-            | Q(course__organization__in=ids)
-            | Q(lab__course__organization__in=ids)
-            | Q(learning_path__organization__in=ids)
-        )
 
 
 class ActivityRecord(models.Model):
@@ -50,7 +38,7 @@ class ActivityRecord(models.Model):
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = ActivityRecordQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         db_table = ACTIVITY_TABLE

@@ -7,22 +7,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from apps.access.policy import administrator_required
 from apps.core.pagination import CappedPaginator
-from apps.core.roles import require_administrator
 
 from .forms import ActivityFilterForm, ActivityImportForm, ActivityRecordForm
 from .selectors import activity_record_list
 from .services import activity_import_csv, activity_record_create
 
-
-def _require_administrator(request: HttpRequest) -> None:
-    require_administrator(request, "Only organization administrators record activity.")
+administrators_only = administrator_required("Only organization administrators record activity.")
 
 
 @login_required
 @require_GET
+@administrators_only
 def activity_list(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
     filters = ActivityFilterForm(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
     records = activity_record_list(user=request.user, search=data.get("q", ""), kind=data.get("kind", ""))
@@ -34,8 +32,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@administrators_only
 def activity_create(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
     form = ActivityRecordForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         record = activity_record_create(**form.cleaned_data)
@@ -45,8 +43,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@administrators_only
 def activity_import(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
     form = ActivityImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
