@@ -37,13 +37,10 @@ def _with_targets(achievements: QuerySet[Achievement]) -> QuerySet[Achievement]:
     )
 
 
-def achievement_list(*, user, search: str = "", status: str = "") -> QuerySet[Achievement]:
-    achievements = Achievement.objects.administered_by(user)
-    if search:
-        achievements = achievements.filter(Q(name__icontains=search) | Q(badge__name__icontains=search))
-    if status in ("active", "inactive"):
-        achievements = achievements.filter(is_active=status == "active")
-    return _with_targets(achievements.annotate(earned_count=Count("earned"))).order_by("-is_active", "name", "pk")
+def achievement_list(*, user) -> QuerySet[Achievement]:
+    """The achievements ``user`` administers with their targets and how many earned each, active first."""
+    achievements = Achievement.objects.administered_by(user).annotate(earned_count=Count("earned"))
+    return _with_targets(achievements).order_by("-is_active", "name", "pk")
 
 
 def administered_achievement(*, user, pk: int) -> Achievement:

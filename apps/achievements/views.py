@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.access.policy import administrator_required
 
+from .filters import AchievementFilter
 from .forms import TARGET_FIELDS, AchievementForm, NotificationForm
 from .models import Achievement
 from .requirements import requirement_from, requirements_of
@@ -44,14 +45,11 @@ def _achievement(request: HttpRequest, pk: int) -> Achievement:
 @require_GET
 @administrators_only
 def achievement_list_view(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
-    status = request.GET.get("status", "")
-    page = Paginator(achievement_list(user=request.user, search=search, status=status), 25).get_page(
-        request.GET.get("page")
-    )
+    filters = AchievementFilter(request.GET, queryset=achievement_list(user=request.user), request=request)
+    page = Paginator(filters.rows, 25).get_page(request.GET.get("page"))
     for achievement in page.object_list:
         achievement.requirement = requirement_text(achievement)
-    context = {"page": page, "search": search, "status": status, "runs": last_runs(viewer=request.user)}
+    context = {"filter": filters, "page": page, "search": filters.cleaned("q"), "runs": last_runs(viewer=request.user)}
     return render(request, "achievements/achievement_list.html", context)
 
 

@@ -14,11 +14,6 @@ from .selectors import activity_courses, activity_labs, activity_learning_paths,
 from .services import MAX_BYTES, MAX_POINTS, TARGET_FIELD, occurred_at_problem
 
 
-class ActivityFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Student", max_length=100)
-    kind = forms.ChoiceField(required=False, choices=[("", "All activities"), *ActivityKind.choices], label="Activity")
-
-
 class _CatalogChoiceField(forms.ModelChoiceField):
     """Shows each item by the code a CSV file uses for it, with its organization when there are several."""
 

@@ -3,19 +3,15 @@
 from django.db.models import QuerySet
 
 from apps.access.policy import reachable_people
-from apps.accounts.models import User, person_search
+from apps.accounts.models import User
 from apps.courses.models import Course, Lab, LearningPath
 
 from .models import ActivityRecord
 
 
-def activity_record_list(*, user: User, search: str = "", kind: str = "") -> QuerySet[ActivityRecord]:
+def activity_record_list(*, user: User) -> QuerySet[ActivityRecord]:
     """The activity ``user`` may see (the access policy), newest first."""
     records = ActivityRecord.objects.visible_to(user).select_related("user", "course", "lab__course", "learning_path")
-    if search:
-        records = records.filter(person_search(search, prefix="user__"))
-    if kind:
-        records = records.filter(kind=kind)
     return records.order_by("-occurred_at", "-pk")
 
 

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET
 from apps.access.policy import administrator_required
 from apps.core.pagination import CappedPaginator
 
-from .forms import ActivityFilterForm, ActivityImportForm, ActivityRecordForm
+from .filters import ActivityFilter
+from .forms import ActivityImportForm, ActivityRecordForm
 from .selectors import activity_record_list
 from .services import activity_import_csv, activity_record_create
 
@@ -21,14 +22,11 @@ administrators_only = administrator_required("Only organization administrators r
 @require_GET
 @administrators_only
 def activity_list(request: HttpRequest) -> HttpResponse:
-    filters = ActivityFilterForm(request.GET)
-    data = filters.cleaned_data if filters.is_valid() else {}
-    records = activity_record_list(user=request.user, search=data.get("q", ""), kind=data.get("kind", ""))
+    filters = ActivityFilter(request.GET, queryset=activity_record_list(user=request.user), request=request)
     # Activity grows fast (every lab launch): a bounded count, and a page read as ids first.
-    page = CappedPaginator(records, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "activity/activity_list.html", {"page": page, "filters": filters, "search": data.get("q", "")}
-    )
+    page = CappedPaginator(filters.rows, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "filter": filters, "search": filters.cleaned("q")}
+    return render(request, "activity/activity_list.html", context)
 
 
 @login_required

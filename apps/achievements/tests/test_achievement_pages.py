@@ -647,3 +647,21 @@ def test_an_administrator_of_several_organizations_sees_whose_each_choice_is(wor
     labs = badges.index('<optgroup label="Alpha Academy Labs">')
     assert badges.index(world.alpha.badge.name) < labs < badges.index(world.alpha.child_badge.name)
     assert world.beta.badge.name not in html
+
+
+def test_the_list_filters_by_words_and_status_and_says_why_a_bad_value_shows_nothing(world, client):
+    from apps.achievements.tests.factories import AchievementFactory
+
+    AchievementFactory(
+        organization=world.alpha.org, course=world.alpha.course, badge=world.alpha.badge, name="Dormant", is_active=False
+    )
+    client.force_login(world.alpha.admin)
+    names = lambda response: [a.name for a in response.context["page"].object_list]  # noqa: E731
+    assert names(client.get(reverse("achievements:list"), {"status": "inactive"})) == ["Dormant"]
+    assert "Dormant" not in names(client.get(reverse("achievements:list"), {"status": "active"}))
+    assert names(client.get(reverse("achievements:list"), {"q": "dorm"})) == ["Dormant"]
+    bad = client.get(reverse("achievements:list"), {"status": "sometimes"})
+    assert bad.status_code == 200 and names(bad) == []
+    assert "Select a valid choice" in bad.content.decode()
+    html = client.get(reverse("achievements:list")).content.decode()
+    assert world.beta.achievement.name not in html

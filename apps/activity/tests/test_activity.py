@@ -444,3 +444,14 @@ def test_activity_is_recorded_for_everyone_the_administrator_may_reach(world):
     assert ActivityRecord.objects.filter(user=world.beta.student, course=world.alpha.course).exists()
     content = HEADER + f"beta-labs-student,course_completed,{world.alpha.course.code},1,2024-01-01\n"
     assert activity_import_csv(actor=world.alpha.admin, content=content.encode()).imported == 0
+
+
+def test_the_list_filters_by_student_and_kind_and_a_bad_kind_shows_nothing(world, client):
+    client.force_login(world.alpha.admin)
+    url = reverse("activity:list")
+    rows = lambda response: list(response.context["page"].object_list)  # noqa: E731
+    assert rows(client.get(url, {"q": "alpha-stu", "kind": "course_completed"})) == [world.alpha.activity]
+    assert rows(client.get(url, {"kind": "points"})) == []
+    bad = client.get(url, {"kind": "everything"})
+    assert bad.status_code == 200 and rows(bad) == [] and "Select a valid choice" in bad.content.decode()
+    assert world.beta.activity not in rows(client.get(url))
