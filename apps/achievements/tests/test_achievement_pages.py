@@ -653,7 +653,11 @@ def test_the_list_filters_by_words_and_status_and_says_why_a_bad_value_shows_not
     from apps.achievements.tests.factories import AchievementFactory
 
     AchievementFactory(
-        organization=world.alpha.org, course=world.alpha.course, badge=world.alpha.badge, name="Dormant", is_active=False
+        organization=world.alpha.org,
+        course=world.alpha.course,
+        badge=world.alpha.badge,
+        name="Dormant",
+        is_active=False,
     )
     client.force_login(world.alpha.admin)
     names = lambda response: [a.name for a in response.context["page"].object_list]  # noqa: E731
