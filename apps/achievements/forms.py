@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from apps.access.policy import administered_organization_ids, descendant_ids
 from apps.badges.models import Badge
+from apps.core.forms import LaidOutForm
 from apps.courses.models import Course, Lab, LearningPath
 from apps.organizations.models import Organization
 
@@ -38,7 +39,7 @@ def _group_by_organization(field, owner) -> None:
     field.choices = blank + sorted(groups.items())
 
 
-class AchievementForm(forms.ModelForm):
+class AchievementForm(LaidOutForm, forms.ModelForm):
     """What a student must do, and the badge it brings. Targets and badge come from the achievement's
     organization (the course, lab or path may also belong to one of its child organizations)."""
 
@@ -142,7 +143,7 @@ class AchievementForm(forms.ModelForm):
         return cleaned
 
 
-class NotificationForm(forms.Form):
+class NotificationForm(LaidOutForm, forms.Form):
     """The preview's question: how are the students who qualify told?"""
 
     notification = forms.ChoiceField(

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from apps.access.policy import administered_organization_ids
 from apps.accounts.models import User
+from apps.core.forms import LaidOutForm
 from apps.courses.models import Lab
 
 from .models import ActivityKind
@@ -29,7 +30,7 @@ class _CatalogChoiceField(forms.ModelChoiceField):
         return f"{label} ({organization})" if self.show_organization else label
 
 
-class ActivityRecordForm(forms.Form):
+class ActivityRecordForm(LaidOutForm, forms.Form):
     """One activity of one student. Only the target the kind needs is kept (the others are ignored)."""
 
     student = forms.CharField(label="Student's username", max_length=150)
@@ -93,7 +94,7 @@ class ActivityRecordForm(forms.Form):
         return cleaned
 
 
-class ActivityImportForm(forms.Form):
+class ActivityImportForm(LaidOutForm, forms.Form):
     example = (
         "username,kind,reference,points,occurred_at\n"
         "ava.nguyen,lab_launched,CF-101/CF-101-L1,10,2026-03-01T14:30\n"

@@ -1,5 +1,8 @@
-"""Form fields every app's forms share."""
+"""What every app's forms share: the id-list field, and the crispy layout of a form inside a page's own form."""
 
+from functools import cached_property
+
+from crispy_forms.helper import FormHelper
 from django import forms
 
 from .converters import MAX_ID
@@ -30,3 +33,15 @@ class IdListField(forms.Field):
         if len(ids) > self.max_items:
             raise forms.ValidationError(f"Choose at most {self.max_items} {self.noun}s at a time.", code="too_many")
         return ids
+
+
+class LaidOutForm:
+    """A form rendered by ``{% crispy form %}`` inside the page's own ``<form>``, whose buttons the page writes:
+    its crispy layout is its fields in order (those removed in ``__init__`` left out), errors included."""
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        helper = FormHelper(self)
+        helper.form_tag = False
+        helper.disable_csrf = True  # the page's form has its token
+        return helper
