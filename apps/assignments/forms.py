@@ -1,17 +1,15 @@
 """Course assignment forms: they validate and never write."""
 
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Layout
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.access.policy import reachable_people
 from apps.accounts.models import User
 from apps.courses.models import Course
-
-
-class AssignmentFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=100)
-    status = forms.ChoiceField(
-        required=False, choices=[("", "All"), ("active", "Active"), ("expired", "Expired")], label="Status"
-    )
 
 
 class CourseAssignmentForm(forms.Form):
@@ -24,6 +22,27 @@ class CourseAssignmentForm(forms.Form):
         self.user = user
         self.fields["course"].queryset = (
             Course.objects.administered_by(user).select_related("organization").order_by("title")
+        )
+        cancel_url = reverse("assignments:list")
+        self.helper = FormHelper()
+        self.helper.form_class = "card"
+        self.helper.attrs = {"novalidate": "", "style": "max-width: 40rem"}
+        self.helper.layout = Layout(
+            Div(
+                HTML(
+                    '<p class="text-body-secondary">The student gets access to the course at once, '
+                    "for the duration you choose.</p>"
+                ),
+                "course",
+                "student",
+                "days",
+                css_class="card-body",
+            ),
+            Div(
+                HTML(format_html('<a class="btn btn-outline-secondary" href="{}">Cancel</a>', cancel_url)),
+                StrictButton("Assign", type="submit", css_class="btn-primary"),
+                css_class="card-footer bg-body d-flex justify-content-end gap-2",
+            ),
         )
 
     def clean(self):

@@ -14,7 +14,8 @@ from apps.badges.models import Badge
 from apps.issued_badges.choose_badge import render_choose_badge, select_a_badge
 from apps.issued_badges.models import Source
 
-from .forms import AssignmentFilterForm, CourseAssignmentForm
+from .filters import AssignmentFilter
+from .forms import CourseAssignmentForm
 from .models import CourseAssignment
 from .selectors import assignment_list
 from .services import course_assignment_create
@@ -30,18 +31,13 @@ def _administered_assignment(request: HttpRequest, pk: int) -> CourseAssignment:
 
 
 @login_required
-@administrators_only
 @require_GET
+@administrators_only
 def assignment_list_view(request: HttpRequest) -> HttpResponse:
-    filters = AssignmentFilterForm(request.GET)
-    data = filters.cleaned_data if filters.is_valid() else {}
-    assignments = assignment_list(user=request.user, search=data.get("q", ""), status=data.get("status", ""))
-    page = Paginator(assignments, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "assignments/assignment_list.html",
-        {"page": page, "filters": filters, "search": data.get("q", ""), "now": timezone.now()},
-    )
+    filters = AssignmentFilter(request.GET, queryset=assignment_list(user=request.user), request=request)
+    page = Paginator(filters.rows, 25).get_page(request.GET.get("page"))
+    context = {"filter": filters, "page": page, "now": timezone.now()}
+    return render(request, "assignments/assignment_list.html", context)
 
 
 @login_required

@@ -2,15 +2,58 @@
 
 import re
 
+from crispy_forms.bootstrap import StrictButton, Tab, TabHolder
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, LayoutObject, Row
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.organizations.models import Organization
 
 from .models import Badge
 
 
+class CardTabs(TabHolder):
+    """Tabs in a card's header (Bootstrap's ``card-header-tabs``), their panes in the card's body."""
+
+    template = "badges/layout/tabs.html"
+
+
+class CardTab(Tab):
+    """One tab of ``CardTabs``: an accessible tab button and its pane."""
+
+    template = "badges/layout/tab_pane.html"
+
+    def render_link(self, template_pack=TEMPLATE_PACK, **kwargs):
+        return render_to_string("badges/layout/tab_link.html", {"link": self})
+
+
+class Markup(LayoutObject):
+    """HTML built (and escaped) in Python, written as is. Crispy's ``HTML`` compiles its text as a template,
+    which text holding a badge's name must never be."""
+
+    def __init__(self, html: str):
+        self.fields = []
+        self.html = html
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        return self.html
+
+
+def _footer(cancel_url: str, *buttons) -> Div:
+    return Div(
+        Markup(format_html('<a class="btn btn-outline-secondary" href="{}">Cancel</a>', cancel_url)),
+        *buttons,
+        css_class="card-footer bg-body d-flex gap-2 justify-content-end",
+    )
+
+
 class BadgeForm(forms.ModelForm):
-    """Basic Information: Enable Manual Issuance sits at its bottom, as users know it."""
+    """Basic Information: Enable Manual Issuance sits at its bottom, as users know it; then, when editing,
+    the Achievements that issue the badge; Save."""
 
     class Meta:
         model = Badge
@@ -28,6 +71,36 @@ class BadgeForm(forms.ModelForm):
     def __init__(self, *args, organization: Organization | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.badge_organization = organization or getattr(self.instance, "organization", None)
+        self.helper = self._helper()
+
+    def _helper(self) -> FormHelper:
+        editing = self.instance.pk is not None
+        details = [name for name in ("organization", "name", "description", "criteria") if name in self.fields]
+        preview = [HTML('<div class="mb-2">{% include "includes/badge_image.html" with size=96 %}</div>')]
+        basic = CardTab(
+            "Basic Information",
+            Row(
+                Column(*details, css_class="col-lg-8"),
+                Column(*(preview if editing else []), "image", css_class="col-lg-4"),
+                css_class="g-3",
+            ),
+            "is_active",
+            Div("manual_issuance_enabled", css_class="manual-issuance border-top pt-3 mt-2"),
+            css_id="basic",
+        )
+        tabs = [basic]
+        if editing:
+            tabs.append(
+                CardTab("Achievements", HTML('{% include "badges/_badge_achievements.html" %}'), css_id="achievements")
+            )
+        helper = FormHelper()
+        helper.form_class = "card"
+        helper.attrs = {"novalidate": ""}
+        cancel = reverse("badges:detail", args=[self.instance.pk]) if editing else reverse("badges:list")
+        helper.layout = Layout(
+            CardTabs(*tabs), _footer(cancel, StrictButton("Save", type="submit", css_class="btn-primary"))
+        )
+        return helper
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -88,9 +161,48 @@ class AwardBadgeForm(forms.Form):
         error_messages={"required": "Enter at least one username."},
     )
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, badge: Badge, blocked: str = "", **kwargs):
+        """``people`` may receive ``badge``; ``blocked`` says why it cannot be awarded now (the form is disabled)."""
         super().__init__(*args, **kwargs)
         self.people = people
+        self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
+        disabled = {"disabled": True} if blocked else {}
+        notice = ""
+        if blocked:
+            notice = format_html(
+                '<div class="alert alert-warning d-flex gap-2" role="alert"><i class="bi bi-exclamation-triangle" '
+                'aria-hidden="true"></i><div>{} <a class="alert-link" href="{}">Edit the badge</a></div></div>',
+                blocked,
+                reverse("badges:edit", args=[badge.pk]),
+            )
+        self.helper.layout = Layout(
+            Div(
+                Markup(notice),
+                HTML(  # a hidden field's errors are not shown by crispy
+                    '{% if form.key.errors %}<div class="alert alert-danger" role="alert">'
+                    '{{ form.key.errors|join:" " }}</div>{% endif %}'
+                ),
+                "key",
+                Fieldset("", "usernames", template="badges/layout/fieldset.html", **disabled),
+                HTML(
+                    '<p class="small text-body-secondary mb-0"><i class="bi bi-info-circle me-1" aria-hidden="true">'
+                    "</i>Pasting a spreadsheet column works. If a username is not found, nothing is awarded until "
+                    "the list is corrected. The next page lists every badge awarded, and among the failed "
+                    "issuances anyone who already held it.</p>"
+                ),
+                css_class="card-body",
+            ),
+            _footer(
+                reverse("badges:detail", args=[badge.pk]),
+                StrictButton(
+                    '<i class="bi bi-award me-1" aria-hidden="true"></i>Award Badge',
+                    type="submit",
+                    css_class="btn-primary",
+                    **disabled,
+                ),
+            ),
+        )
 
     def clean_usernames(self) -> list[int]:
         """The users named, in the order given (each once); every unknown username named in one message."""

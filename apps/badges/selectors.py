@@ -8,9 +8,10 @@ from apps.issued_badges.models import IssuedBadge
 from .models import Badge
 
 
-def badge_list(*, user: User, search: str = "") -> QuerySet[Badge]:
-    """Badges of the organizations the user administers, with their recipient and achievement counts."""
-    badges = (
+def badge_list(*, user: User) -> QuerySet[Badge]:
+    """Badges of the organizations the user administers, with their recipient and achievement counts.
+    Filter it with ``BadgeFilter``."""
+    return (
         Badge.objects.administered_by(user)
         .select_related("organization")
         .annotate(
@@ -19,9 +20,6 @@ def badge_list(*, user: User, search: str = "") -> QuerySet[Badge]:
         )
         .order_by("-is_active", "name")
     )
-    if search:
-        badges = badges.filter(Q(name__icontains=search) | Q(description__icontains=search))
-    return badges
 
 
 def badge_profile(*, badge: Badge) -> dict:

@@ -13,6 +13,7 @@ from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.organizations.models import Organization
 
+from .filters import BadgeFilter
 from .forms import AwardBadgeForm, BadgeCreateForm, BadgeForm
 from .models import Badge
 from .selectors import badge_list, badge_profile
@@ -30,9 +31,9 @@ administrators_only = administrator_required("Only organization administrators m
 @login_required
 @administrators_only
 def badge_list_view(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
-    page = Paginator(badge_list(user=request.user, search=search), 24).get_page(request.GET.get("page"))
-    return render(request, "badges/badge_list.html", {"page": page, "search": search})
+    filters = BadgeFilter(request.GET, queryset=badge_list(user=request.user), request=request)
+    page = Paginator(filters.rows, 24).get_page(request.GET.get("page"))
+    return render(request, "badges/badge_list.html", {"filter": filters, "page": page, "search": filters.cleaned("q")})
 
 
 @login_required
@@ -79,8 +80,10 @@ def badge_award(request: HttpRequest, pk: int) -> HttpResponse:
     """Award Badge: the badge to up to 50 people named by username, through the door; then its outcome page."""
     badge = _administered_badge(request, pk)
     people = reachable_people(request.user, badge.organization_id)
-    form = AwardBadgeForm(request.POST or None, initial={"key": uuid.uuid4().hex}, people=people)
     blocked = _why_not_awardable(badge)  # shown on the page, the form disabled
+    form = AwardBadgeForm(
+        request.POST or None, initial={"key": uuid.uuid4().hex}, people=people, badge=badge, blocked=blocked
+    )
     if request.method == "POST" and not blocked and form.is_valid():
         recipients = form.cleaned_data["usernames"]
         report = badges_issue(

@@ -2,39 +2,47 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 
 from apps.access.policy import IssuerScope
-from apps.accounts.models import User, person_search
+from apps.accounts.models import User
 from apps.badges.models import Badge
 from apps.issued_badges.models import IssuedBadge
+from apps.organizations.models import Organization
 
 from .models import Classroom, Enrollment
 
 
-def classroom_list(*, user: User, search: str = "") -> QuerySet[Classroom]:
+def _listed_classrooms(user: User) -> QuerySet[Classroom]:
+    """The classes the class list shows: those the user may see, except the ones they attend as a student."""
+    return Classroom.objects.visible_to(user).exclude(pk__in=user.enrollments.values("classroom_id"))
+
+
+def classroom_list(*, user: User) -> QuerySet[Classroom]:
     """Classes the user administers or teaches, with course, organization, instructors and head count.
 
-    Three queries per page whatever its size: the count, the rows, the instructors.
+    Three queries per page whatever its size: the count, the rows, the instructors. Filter it with
+    ``ClassroomFilter``.
     """
-    classrooms = (
-        Classroom.objects.visible_to(user)
-        .exclude(pk__in=user.enrollments.values("classroom_id"))
+    return (
+        _listed_classrooms(user)
         .select_related("organization", "course")
         .annotate(student_count=Count("enrollments"))
         .prefetch_related(Prefetch("instructors", queryset=User.objects.order_by("last_name", "first_name")))
         .order_by("-starts_at", "title")
     )
-    if search:
-        classrooms = classrooms.filter(
-            Q(title__icontains=search) | Q(course__title__icontains=search) | Q(course__code__icontains=search)
-        )
-    return classrooms
 
 
-def roster(*, classroom: Classroom, search: str = "") -> QuerySet[Enrollment]:
-    """Enrolled students with their organization, by name. Paginate it, then ``with_badges_held``."""
-    enrollments = (
+def classroom_organizations(*, user: User) -> list[tuple[int, str]]:
+    """The organizations of the classes in the user's class list, as (id, name): its Organization dropdown."""
+    organizations = Organization.objects.filter(pk__in=_listed_classrooms(user).values("organization_id"))
+    return list(organizations.order_by("name", "pk").values_list("pk", "name"))
+
+
+def roster(*, classroom: Classroom) -> QuerySet[Enrollment]:
+    """Enrolled students with their organization, by name. Filter it with ``RosterFilter``, paginate it, then
+    ``with_badges_held``."""
+    return (
         Enrollment.objects.filter(classroom=classroom)
         .select_related("student__organization")
         .only(
@@ -47,9 +55,6 @@ def roster(*, classroom: Classroom, search: str = "") -> QuerySet[Enrollment]:
         )
         .order_by("student__last_name", "student__first_name", "student__username")
     )
-    if search:
-        enrollments = enrollments.filter(person_search(search, prefix="student__"))
-    return enrollments
 
 
 @dataclass(frozen=True, slots=True)

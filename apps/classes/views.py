@@ -16,6 +16,7 @@ from apps.issued_badges.choose_badge import render_choose_badge, select_a_badge
 from apps.issued_badges.models import IssuanceBatch, Source
 from apps.issued_badges.services import IssueRequest, badges_issue, batch_report
 
+from .filters import ClassroomFilter, RosterFilter
 from .forms import IssueBadgesForm, StudentChoiceForm
 from .models import Classroom
 from .selectors import classroom_list, issuable_students, manual_badges_for, roster, with_badges_held
@@ -32,19 +33,27 @@ def issuer_classroom(request: HttpRequest, pk: int) -> tuple[Classroom, IssuerSc
 
 @login_required
 def classroom_list_view(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
-    page = Paginator(classroom_list(user=request.user, search=search), 25).get_page(request.GET.get("page"))
-    return render(request, "classes/classroom_list.html", {"page": page, "search": search, "now": timezone.now()})
+    filters = ClassroomFilter(request.GET, queryset=classroom_list(user=request.user), request=request)
+    page = Paginator(filters.rows, 25).get_page(request.GET.get("page"))
+    context = {"filter": filters, "page": page, "search": filters.cleaned("q"), "now": timezone.now()}
+    return render(request, "classes/classroom_list.html", context)
 
 
 @login_required
 @require_GET
 def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
     classroom, scope = issuer_classroom(request, pk)
-    search = request.GET.get("q", "").strip()
-    page = Paginator(roster(classroom=classroom, search=search), 50).get_page(request.GET.get("page"))
+    filters = RosterFilter(request.GET, queryset=roster(classroom=classroom), request=request)
+    page = Paginator(filters.rows, 50).get_page(request.GET.get("page"))
     page.object_list = with_badges_held(page.object_list, classroom=classroom)
-    context = {"classroom": classroom, "scope": scope, "page": page, "search": search, **_roster_urls(classroom)}
+    context = {
+        "classroom": classroom,
+        "scope": scope,
+        "filter": filters,
+        "page": page,
+        "search": filters.cleaned("q"),
+        **_roster_urls(classroom),
+    }
     return render(request, "classes/roster.html", context)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.access import policy
 from apps.accounts.models import Membership, User, display_name, person_search
+from apps.core.filters import ListFilterSet
 
 from .models import IssuedBadge, Source, related_model
 
@@ -80,13 +81,6 @@ class DateInput(forms.DateInput):
 
 
 class IssuedBadgeFilterForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
-        self.fields["student"].widget.attrs["placeholder"] = "Name, username or e-mail"
-
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("issued_from"), cleaned.get("issued_to")
@@ -95,8 +89,19 @@ class IssuedBadgeFilterForm(forms.Form):
         return cleaned
 
 
-class IssuedBadgeFilter(django_filters.FilterSet):
-    student = django_filters.CharFilter(label="Student", method="filter_student", max_length=100)
+class IssuedBadgeFilter(ListFilterSet):
+    """The filter bar of Find Issued Badges; the column links' sort order is carried, not shown."""
+
+    bar_label = "Filter issued badges"
+    columns = {"buttons": "col-12 col-lg-auto"}
+    carried = ("sort",)
+
+    student = django_filters.CharFilter(
+        label="Student",
+        method="filter_student",
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Name, username or e-mail"}),
+    )
     # The choices of these five are the viewer's own, set in __init__ from filter_choices().
     badge = django_filters.ChoiceFilter(label="Badge", empty_label="Any badge")
     organization = django_filters.ChoiceFilter(
@@ -135,7 +140,7 @@ class IssuedBadgeFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         for name, choices in filter_choices(request.user).items():
-            self.filters[name].extra["choices"] = choices
+            self.offer(name, choices)
 
     def filter_student(self, queryset, name, value):
         """Every word typed matches the student's username, first or last name or e-mail ("ava ngu").

@@ -122,3 +122,68 @@ def test_a_student_of_another_organization_enrolled_in_its_class_may_be_assigned
     assignment = CourseAssignment.objects.latest("pk")
     assert response.status_code == 302 and assignment.student == world.beta.student
     assert assignment.organization == world.alpha.org
+
+
+def _listed(response) -> list[int]:
+    return [a.pk for a in response.context["page"].object_list]
+
+
+def test_the_organization_filter_narrows_the_list(world, client):
+    child = CourseAssignmentFactory(
+        organization=world.alpha.child, course=world.alpha.child_course, student=world.alpha.child_student
+    )
+    client.force_login(world.alpha.admin)
+    url = reverse("assignments:list")
+    assert _listed(client.get(url, {"organization": world.alpha.child.pk})) == [child.pk]
+    assert _listed(client.get(url, {"organization": world.alpha.org.pk})) == [world.alpha.assignment.pk]
+    code = world.alpha.child_course.code
+    assert _listed(client.get(url, {"q": f"{world.alpha.child_student.username} {code}"})) == [child.pk]
+
+
+def test_the_dropdowns_list_only_administered_organizations(world, client):
+    client.force_login(world.alpha.admin)
+    response = client.get(reverse("assignments:list"))
+    form = response.context["filter"].form
+    assert {value for value, _ in form.fields["organization"].choices if value != ""} == {
+        world.alpha.org.pk,
+        world.alpha.child.pk,
+    }
+    assert [label for _, label in form.fields["status"].choices] == ["All", "Active", "Expired"]
+    html = response.content.decode()
+    assert "Beta Learning" not in html and 'aria-label="Filter course assignments"' in html
+    assert 'for="id_q">Student or course</label>' in html and 'for="id_status">Status</label>' in html
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"status": "someday"}, "Status: Select a valid choice. someday is not one of the available choices."),
+        ({"organization": "beta"}, "Organization: Select a valid choice."),
+        ({"q": "x" * 101}, "Student or course: Ensure this value has at most 100 characters"),
+    ],
+)
+def test_a_bad_filter_value_shows_its_error_and_no_rows(world, client, params, message):
+    if params.get("organization") == "beta":
+        params = {"organization": world.beta.org.pk}
+    client.force_login(world.alpha.admin)
+    response = client.get(reverse("assignments:list"), params)
+    html = response.content.decode()
+    assert response.status_code == 200 and message in html
+    assert _listed(response) == [] and "Nothing is listed until the filters above are corrected." in html
+
+
+def test_the_list_runs_the_same_number_of_queries_with_few_and_many_assignments(
+    world, client, django_assert_num_queries
+):
+    client.force_login(world.alpha.admin)
+    # session, user (with organization), administered organizations, organization tree, the filter bar's
+    # Organization choices, count, rows (course, student and organization joined), navigation roles
+    expected = 8
+    with django_assert_num_queries(expected):
+        assert len(client.get(reverse("assignments:list")).context["page"].object_list) == 1
+    for _ in range(30):
+        CourseAssignmentFactory(
+            organization=world.alpha.org, course=world.alpha.course, student=make_student(world.alpha.org)
+        )
+    with django_assert_num_queries(expected):
+        assert len(client.get(reverse("assignments:list")).context["page"].object_list) == 25

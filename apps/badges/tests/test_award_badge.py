@@ -169,3 +169,11 @@ def test_very_long_input_is_a_message_not_an_error(world, client, badge):
     response = _award(client, badge, "y" * 9_000)  # one absurd name: named, shortened
     assert f"This username was not found: “{'y' * 40}…”." in response.content.decode()
     assert _nothing_written()
+
+
+def test_a_badge_name_is_shown_as_typed_never_run_as_a_template(world, client):
+    badge = BadgeFactory(organization=world.alpha.org, name="{{ 7|add:1 }} {% now 'Y' %}", is_active=False)
+    client.force_login(world.alpha.admin)
+    html = client.get(reverse("badges:award", args=[badge.pk])).content.decode()
+    assert "“{{ 7|add:1 }} {% now &#x27;Y&#x27; %}” is inactive" in html
+    assert "“8 " not in html

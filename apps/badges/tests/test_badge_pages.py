@@ -134,3 +134,16 @@ def test_the_recipient_list_offers_revoke_badge_and_reinstate(world, client):
     client.post("/issued-badges/revoke/", {"ids": world.alpha.issued.pk, "reason": "Mistake", "next": url})
     html = client.get(url).content.decode()
     assert ">Revoked<" in html and "Reinstate" in html
+
+
+def test_the_forms_render_through_their_crispy_layouts(world, client):
+    client.force_login(world.alpha.admin)
+    html = client.get(reverse("badges:edit", args=[world.alpha.badge.pk])).content.decode()
+    assert 'role="tab" aria-controls="basic" aria-selected="true">Basic Information</button>' in html
+    assert 'role="tab" aria-controls="achievements" aria-selected="false">Achievements</button>' in html
+    assert 'role="tabpanel" aria-labelledby="basic-tab"' in html
+    assert '<button  class="btn btn-primary" type="submit">Save</button>' in html
+    assert f'href="/badges/{world.alpha.badge.pk}/">Cancel</a>' in html
+    html = client.get(reverse("badges:create")).content.decode()
+    assert ">Basic Information</button>" in html and 'id="achievements"' not in html
+    assert 'enctype="multipart/form-data"' in html and 'for="id_organization"' in html

@@ -163,3 +163,31 @@ def test_without_javascript_the_result_comes_back_as_a_message_on_the_roster(wor
     response = client.post(url, {"badge": badge.pk, "student": world.alpha.student.pk}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("classes:roster", args=[world.alpha.classroom.pk])
     assert f"{badge.name} was issued to" in response.content.decode()
+
+
+def test_roster_search_narrows_word_by_word(world, client):
+    student = make_student(world.alpha.org, first_name="Zebulon", last_name="Quartermaine")
+    EnrollmentFactory(classroom=world.alpha.classroom, student=student)
+    client.force_login(world.alpha.admin)
+    assert [e.student for e in _roster(client, world, q="zeb QUART").context["page"].object_list] == [student]
+    html = _roster(client, world, q="nobody by that name").content.decode()
+    assert "No student matches “nobody by that name”." in html
+
+
+def test_the_roster_bar_has_no_dropdown_to_leak_another_organization(world, client):
+    """The roster lists the class's students (a Beta student attends Alpha's class); its bar only searches them."""
+    client.force_login(world.alpha.admin)
+    response = _roster(client, world)
+    assert list(response.context["filter"].form.fields) == ["q"]
+    html = response.content.decode()
+    assert 'aria-label="Filter the roster"' in html and 'for="id_q">Search students</label>' in html
+
+
+def test_a_bad_roster_search_shows_its_error_and_no_rows(world, client):
+    client.force_login(world.alpha.admin)
+    response = _roster(client, world, q="x" * 101)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Search students: Ensure this value has at most 100 characters" in html
+    assert list(response.context["page"].object_list) == []
+    assert "Nothing is listed until the search above is corrected." in html

@@ -79,7 +79,9 @@ def test_an_instructor_sees_what_they_issued_and_their_organizations_badges_of_t
     (Alpha's own), and what they issued — never Beta's badges, although a Beta student attends the class."""
     client.force_login(world.alpha.instructor)
     visible = _pks(client.get(URL))
-    alphas = IssuedBadge.objects.filter(recipient=world.alpha.student, badge__organization__in=[world.alpha.org, world.alpha.child])
+    alphas = IssuedBadge.objects.filter(
+        recipient=world.alpha.student, badge__organization__in=[world.alpha.org, world.alpha.child]
+    )
     assert visible == set(alphas.values_list("pk", flat=True)) | issued["roster"]
     assert world.beta.issued.pk not in visible and world.alpha.child_issued.pk not in visible
     assert client.get(f"/issued-badges/{world.beta.issued.pk}/").status_code == 404
@@ -90,7 +92,9 @@ def test_a_contract_instructor_sees_the_class_organizations_badges_of_every_stud
     client.force_login(world.contractor)
     visible = _pks(client.get(URL))
     students = [world.alpha.student, world.beta.student]
-    alphas = IssuedBadge.objects.filter(recipient__in=students, badge__organization__in=[world.alpha.org, world.alpha.child])
+    alphas = IssuedBadge.objects.filter(
+        recipient__in=students, badge__organization__in=[world.alpha.org, world.alpha.child]
+    )
     assert visible == set(alphas.values_list("pk", flat=True))
     assert world.beta.issued.pk not in visible  # their home organization's badge: they do not administer it
 
@@ -229,3 +233,38 @@ def test_past_the_count_cap_it_says_so_and_sorts_by_date_only(world, client, iss
     dates = [row["issued_at"] for row in response.context["page"].object_list]
     assert dates == sorted(dates, reverse=True)
     assert "sorted by date" not in client.get(URL, {"sort": "badge", "source": "assignment"}).content.decode()
+
+
+def test_the_filter_bar_labels_every_control_and_keeps_the_sort(world, client, issued):
+    client.force_login(world.alpha.admin)
+    html = client.get(URL, {"sort": "-badge", "source": "roster"}).content.decode()
+    start = html.index('aria-label="Filter issued badges"')
+    bar = html[start : html.index("</form>", start)]
+    labels = ["Student", "Badge", "Organization", "Class", "Course assignment", "Source", "Issued by",
+              "Issued from", "Issued to", "Status"]  # fmt: skip
+    for name, label in zip(
+        ["student", "badge", "organization", "classroom", "course_assignment", "source", "issued_by",
+         "issued_from", "issued_to", "status"],
+        labels,
+        strict=True,
+    ):  # fmt: skip
+        assert f'<label class="form-label small mb-1" for="id_{name}">{label}</label>' in bar
+    assert '<input type="hidden" name="sort" value="-badge">' in bar and "Sort by" not in bar
+    assert '<option value="roster" selected>Roster</option>' in bar
+    assert 'type="date" name="issued_from"' in bar and 'placeholder="Name, username or e-mail"' in bar
+    assert ">Clear</a>" in bar and "</i>Filter</button>" in bar
+    assert ">Clear</a>" not in client.get(URL).content.decode()
+
+
+def test_another_organizations_id_in_a_dropdown_is_refused_by_name(world, client, issued):
+    client.force_login(world.alpha.admin)
+    for name, value in [
+        ("organization", world.beta.org.pk),
+        ("classroom", world.beta.classroom.pk),
+        ("course_assignment", world.beta.assignment.pk),
+        ("issued_by", world.beta.admin.pk),
+    ]:
+        response = client.get(URL, {name: value})
+        html = response.content.decode()
+        assert response.status_code == 200 and "Select a valid choice" in html and _pks(response) == set()
+        assert "Beta Learning" not in html and world.beta.classroom.title not in html

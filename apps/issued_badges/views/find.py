@@ -22,8 +22,7 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
     """Find Issued Badges: filters, a sortable paginated table with the total, Export CSV."""
     roles = _require_finder(request)
     search = issued_badge_search(request=request)
-    # Invalid filters show their errors and no rows, rather than silently ignoring what was typed.
-    rows = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
+    rows = search.rows  # invalid filters: their errors and no rows, rather than silently ignoring what was typed
     paginator = CappedPaginator(rows, 50, read_rows=issued_badge_rows, count_order=DATE_ORDER)
     sort_note = ""
     if paginator.capped and request.GET.get("sort", "").lstrip("-") not in ("", "issued"):
@@ -37,7 +36,6 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
         "can_revoke": roles.is_admin,
         "query": request.GET.urlencode(),
         "sort_note": sort_note,
-        "filter_fields": _filter_fields(search.form),
         # Row links are built from these once per page, not reversed 150 times.
         "urls": {
             "users": reverse("people:user_badges", args=[1]).removesuffix("1/badges/"),
@@ -58,40 +56,12 @@ def _require_finder(request: HttpRequest):
     return roles
 
 
-def _filter_fields(form) -> list[dict]:
-    """The filter form as plain data: each dropdown's choices read once, rendered without widget templates."""
-    fields = []
-    for bound in form:
-        if bound.name == "sort":
-            continue
-        field = bound.field
-        value = bound.value()
-        options = None
-        if hasattr(field, "choices"):
-            current = "" if value is None else str(value)
-            options = [(str(v), label, str(v) == current) for v, label in field.choices]
-        fields.append(
-            {
-                "name": bound.name,
-                "label": bound.label,
-                "value": "" if value is None else value,
-                "options": options,
-                "type": getattr(field.widget, "input_type", "text"),
-                "placeholder": field.widget.attrs.get("placeholder", ""),
-                "errors": bound.errors,
-            }
-        )
-    return fields
-
-
 @login_required
 @require_GET
 def export_issued_badges(request: HttpRequest) -> StreamingHttpResponse:
     """Export CSV of the whole filtered set, streamed in chunks (100,000 rows never sit in memory)."""
     _require_finder(request)
-    search = issued_badge_search(request=request)
-    found = search.qs if not search.is_bound or search.is_valid() else search.queryset.none()
-    rows = found.values_list(
+    rows = issued_badge_search(request=request).rows.values_list(
         "uuid", "recipient__username", "recipient__first_name", "recipient__last_name", "recipient__email",
         "badge__name", "badge__organization__name", "issued_at", "source", "classroom__title",
         "course_assignment_id", "achievement__name", "issued_by__username", "revoked_at", "revocation_reason",
