@@ -58,6 +58,7 @@ TABLE = {
     "home": Row(ALL),
     "login": Row("302 302 302 302 302 302 200"),
     "logout": Row("405 405 405 405 405 405 405"),
+    "people:list": Row(STAFF),
     "people:my_badges": Row(ALL),
     "people:user_badges": Row(PERSON_PAGE, (lambda world, side: side.person.pk,)),
     "issued_badges:find": Row(STAFF),

@@ -23,6 +23,7 @@ NAV_ITEMS = (
     NavItem("Badges", "badges:list", "bi-award", frozenset({"admin"})),
     NavItem("Achievements", "achievements:list", "bi-trophy", frozenset({"admin"})),
     NavItem("Find Issued Badges", "issued_badges:find", "bi-search", frozenset({"admin", "instructor"})),
+    NavItem("People", "people:list", "bi-people", frozenset({"admin", "instructor"})),
     NavItem("My Badges", "people:my_badges", "bi-person-badge", frozenset({"admin", "instructor", "student"})),
 )
 

@@ -8,6 +8,12 @@ from apps.issued_badges.models import IssuedBadge
 from apps.issued_badges.selectors import badges_held_by
 
 
+def people_list(*, viewer: User) -> QuerySet[User]:
+    """The people ``viewer`` may see (the access policy), by name, with their home organization."""
+    people = User.objects.visible_to(viewer).filter(is_active=True).select_related("organization")
+    return people.order_by("last_name", "first_name", "username")
+
+
 def badges_shown_to(*, viewer: User, person: User) -> QuerySet[IssuedBadge]:
     """A person's badges as ``viewer`` may see them (everything, when it is their own page)."""
     badges = badges_held_by(recipient=person)

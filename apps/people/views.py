@@ -1,6 +1,9 @@
-"""A person's Achievements/Badges page: their own at /me/badges/, anyone's for those who may see it."""
+"""People: the list of the people one may see, and a person's Achievements/Badges page (their own at
+/me/badges/, anyone's for the administrators and instructors who may see them)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -9,7 +12,8 @@ from apps.access.policy import may_see_person_page, roles_of
 from apps.accounts.models import User
 from apps.achievements.selectors import explain_achievements
 
-from .selectors import achievements_earned, badges_shown_to
+from .filters import PersonFilter
+from .selectors import achievements_earned, badges_shown_to, people_list
 
 
 def _person_page(request: HttpRequest, person: User) -> HttpResponse:
@@ -42,3 +46,15 @@ def user_badges(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_see_person_page(request.user, person):
         raise Http404("No person found.")
     return _person_page(request, person)
+
+
+@login_required
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    """People: find a person of one's organizations or classes (administrators and instructors)."""
+    roles = roles_of(request.user)
+    if not (roles.is_admin or roles.is_instructor):
+        raise PermissionDenied("People is for administrators and instructors.")
+    filters = PersonFilter(request.GET, queryset=people_list(viewer=request.user), request=request)
+    page = Paginator(filters.rows, 50).get_page(request.GET.get("page"))
+    return render(request, "people/people_list.html", {"filter": filters, "page": page, "search": filters.cleaned("q")})

@@ -29,9 +29,10 @@ def test_navigation_shows_each_role_only_its_pages(world, client):
         "Badges",
         "Achievements",
         "Find Issued Badges",
+        "People",
         "My Badges",
     ]
-    assert _nav_labels(client, world.alpha.instructor) == ["Classes", "Find Issued Badges", "My Badges"]
+    assert _nav_labels(client, world.alpha.instructor) == ["Classes", "Find Issued Badges", "People", "My Badges"]
     assert _nav_labels(client, world.alpha.student) == ["My Badges"]
 
 
