@@ -31,8 +31,9 @@ ADMIN_PAGE = ("200 200 404 404 404 404 302", "200 404 200 404 404 404 302")
 ISSUED_PAGE = ("200 200 404 200 200 200 302", "200 404 200 404 404 404 302")
 # A person's page: Alpha's student; Beta's child organization's student.
 PERSON_PAGE = ("200 200 404 200 200 200 302", "200 404 200 404 404 404 302")
-# An issuance batch: Alpha's instructor's roster batch; Beta's administrator's username-list batch.
-BATCH_PAGE = ("200 200 404 200 200 404 302", "200 404 200 404 404 404 302")
+# An issuance batch: Alpha's instructor's roster batch (not the contract instructor's: a batch may name students
+# outside another instructor's scope); Beta's administrator's username-list batch.
+BATCH_PAGE = ("200 200 404 200 404 404 302", "200 404 200 404 404 404 302")
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,14 @@ def reachable_people(actor, organization_id: int | None = None) -> QuerySet:
     return users.filter(people_of(descendant_ids([organization_id])), is_active=True)
 
 
+def home_people(actor) -> QuerySet:
+    """The active people at home in the organizations ``actor`` administers: those whose activity it records.
+    Every achievement of a student's home organization counts their activity (points), so another
+    organization's administrator may not write it — not even for a student who attends its classes."""
+    users = _model("accounts.User").objects
+    return users.filter(organization__in=administered_organization_ids(actor), is_active=True)
+
+
 # --- Instructors ---------------------------------------------------------------------------------------------
 
 
@@ -196,8 +204,10 @@ def issuer_scope(actor, classroom) -> IssuerScope:
 
 
 def taught_classrooms(actor) -> QuerySet:
-    """Ids of the classes the actor teaches (a subquery)."""
-    return _model("classes.ClassInstructor").objects.filter(instructor=person_of(actor)).values("classroom_id")
+    """Ids of the classes the actor teaches (a subquery; none for an organization actor)."""
+    links = _model("classes.ClassInstructor").objects
+    person = person_of(actor)
+    return (links.filter(instructor=person) if person is not None else links.none()).values("classroom_id")
 
 
 def instructed_students(actor) -> dict[int, set[int]]:
@@ -257,7 +267,10 @@ class Roles:
 
 
 def roles_of(user) -> Roles:
-    """The user's roles, worked out once per request (cached on the user object)."""
+    """The user's roles, worked out once per request (cached on the user object). An organization actor
+    administers its organization and nothing else."""
+    if isinstance(user, OrganizationActor):
+        return Roles(is_platform_admin=False, is_admin=True, is_instructor=False, is_student=False)
     cached = getattr(user, "_roles", None)
     if cached is not None:
         return cached
@@ -359,10 +372,11 @@ def _issued_badge_rule(qs, actor, person, admin) -> Q:
 
 
 def _issuance_batch_rule(qs, actor, person, admin) -> Q:
+    """An issuance names every student it tried: its organization's administrators and whoever made it (an
+    instructor does not see another instructor's batch in the same class, which may name students outside
+    their scope)."""
     condition = Q(organization__in=admin)
-    if person is not None:
-        condition |= Q(classroom__in=taught_classrooms(person)) | Q(created_by=person)
-    return condition
+    return condition | Q(created_by=person) if person is not None else condition
 
 
 def _earned_achievement_rule(qs, actor, person, admin) -> Q:

@@ -128,7 +128,8 @@ def explain_achievements(*, viewer, person: User, holding: list[IssuedBadge]) ->
     A fixed number of queries, however many achievements."""
     home_line = _home_line(person)
     organizations = _organizations_of(person, home_line)
-    if viewer.pk != person.pk and not viewer.is_superuser:
+    own_page = viewer.pk == person.pk
+    if not own_page:
         organizations &= overseen_organization_ids(viewer)
     if not organizations:
         return []
@@ -146,11 +147,10 @@ def explain_achievements(*, viewer, person: User, holding: list[IssuedBadge]) ->
     ):
         firsts[(kind, lab or course or path)] = first
         points += scored or 0
-    earned = dict(
-        EarnedAchievement.objects.filter(user=person, achievement__in=achievements).values_list(
-            "achievement_id", "earned_at"
-        )
-    )
+    earned = EarnedAchievement.objects.filter(user=person, achievement__in=achievements)
+    if not own_page:
+        earned = earned.filter(pk__in=EarnedAchievement.objects.visible_to(viewer))
+    earned = dict(earned.values_list("achievement_id", "earned_at"))
     held = {item.badge_id: item.revoked_at for item in holding}
 
     def done(label, *keys) -> Condition:

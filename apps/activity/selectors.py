@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from apps.access.policy import reachable_people
+from apps.access.policy import home_people
 from apps.accounts.models import User
 from apps.courses.models import Course, Lab, LearningPath
 
@@ -16,8 +16,8 @@ def activity_record_list(*, user: User) -> QuerySet[ActivityRecord]:
 
 
 def activity_students(*, user: User) -> QuerySet[User]:
-    """The people ``user`` may record activity for: those they may reach in any organization they administer."""
-    return reachable_people(user)
+    """The people ``user`` may record activity for (the access policy): those at home in its organizations."""
+    return home_people(user)
 
 
 def activity_courses(*, user: User) -> QuerySet[Course]:

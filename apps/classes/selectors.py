@@ -63,14 +63,18 @@ class HeldBadge:
     is_revoked: bool
 
 
-def with_badges_held(enrollments, *, classroom: Classroom) -> list[Enrollment]:
-    """Attach to each enrollment the badges of the class's organization its student holds (one query).
+def with_badges_held(enrollments, *, classroom: Classroom, scope: IssuerScope) -> list[Enrollment]:
+    """Attach to each enrollment the badges of the class's organization its student holds (one query) —
+    for the students within the viewer's scope (rule 3), whose badges the access policy lets them see;
+    ``None`` for the others.
 
     Plain tuples, not model instances: a page of 50 students holding a few badges each
     renders in a few milliseconds.
     """
     enrollments = list(enrollments)
-    held: dict[int, list[HeldBadge]] = {e.student_id: [] for e in enrollments}
+    held: dict[int, list[HeldBadge]] = {
+        e.student_id: [] for e in enrollments if scope.covers(e.student.organization_id)
+    }
     rows = (
         IssuedBadge.objects.filter(badge__organization=classroom.organization_id, recipient_id__in=held)
         .order_by(F("revoked_at").asc(nulls_first=True), "badge__name")
@@ -79,7 +83,7 @@ def with_badges_held(enrollments, *, classroom: Classroom) -> list[Enrollment]:
     for recipient_id, name, revoked_at in rows:
         held[recipient_id].append(HeldBadge(name, revoked_at is not None))
     for enrollment in enrollments:
-        enrollment.badges_held = held[enrollment.student_id]
+        enrollment.badges_held = held.get(enrollment.student_id)
     return enrollments
 
 

@@ -45,7 +45,7 @@ def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
     classroom, scope = issuer_classroom(request, pk)
     filters = RosterFilter(request.GET, queryset=roster(classroom=classroom), request=request)
     page = Paginator(filters.rows, 50).get_page(request.GET.get("page"))
-    page.object_list = with_badges_held(page.object_list, classroom=classroom)
+    page.object_list = with_badges_held(page.object_list, classroom=classroom, scope=scope)
     context = {
         "classroom": classroom,
         "scope": scope,
@@ -70,7 +70,8 @@ def _roster_urls(classroom) -> dict[str, str]:
 def roster_row(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
     """One roster row, re-rendered after a badge was issued from the Choose Badge dialog."""
     classroom, scope = issuer_classroom(request, pk)
-    enrollments = with_badges_held(roster(classroom=classroom).filter(student_id=student_pk), classroom=classroom)
+    enrollments = roster(classroom=classroom).filter(student_id=student_pk)
+    enrollments = with_badges_held(enrollments, classroom=classroom, scope=scope)
     if not enrollments:
         return HttpResponse(status=404)
     enrollment = enrollments[0]

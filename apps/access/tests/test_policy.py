@@ -125,3 +125,14 @@ def test_anonymous_and_inactive_actors_see_nothing(world):
     assert policy.administered_organization_ids(world.alpha.admin) == set()
     assert not Badge.objects.visible_to(world.alpha.admin).exists()
     assert policy.issuer_scope(None, world.alpha.classroom).permitted is False
+
+
+def test_every_policy_question_answers_an_organization_actor(world):
+    actor = policy.OrganizationActor(world.alpha.org.pk)
+    assert policy.roles_of(actor).is_admin and not policy.roles_of(actor).is_instructor
+    assert not _pks(Classroom.objects.filter(pk__in=policy.taught_classrooms(actor)))
+    assert policy.may_see_person_page(actor, world.alpha.student)
+    assert policy.issuer_scope(actor, world.alpha.classroom).is_administrator
+    assert not policy.issuer_scope(actor, world.beta.classroom).permitted
+    assert world.alpha.student.pk in _pks(policy.home_people(actor))
+    assert world.beta.student.pk not in _pks(policy.home_people(actor))

@@ -167,7 +167,7 @@ def test_the_record_form_offers_only_the_administrators_catalog(world, client):
     ("changes", "field", "message"),
     [
         ({"student": "zed"}, "student", "No student “zed” in your organizations."),
-        ({"student": "beta-labs-student"}, "student", "No student “beta-labs-student” in your organizations."),
+        ({"student": "beta-student"}, "student", "No student “beta-student” in your organizations."),
         ({"course": "beta"}, "course", "Select a valid choice."),
         ({"course": ""}, "course", "Choose the course for “Course completed”."),
         ({"kind": "lab_launched"}, "lab", "Choose the lab for “Lab launched”."),
@@ -260,7 +260,7 @@ def _line(row: str) -> str:
     ("row", "message"),
     [
         ("zed,points,,1,2024-01-01", "Line 3: unknown username “zed”."),
-        ("beta-labs-student,points,,1,2024-01-01", "Line 3: unknown username “beta-labs-student”."),
+        ("beta-student,points,,1,2024-01-01", "Line 3: unknown username “beta-student”."),
         (",points,,1,2024-01-01", "Line 3: username is missing."),
         ("alpha-student,jumping,,1,2024-01-01", "Line 3: unknown kind “jumping”; use one of lab_launched,"),
         ("alpha-student,course_completed,BETA,1,2024-01-01", "Line 3: unknown course “BETA”."),
@@ -436,14 +436,15 @@ def test_an_administrator_imports_a_csv_file_and_sees_the_rows(demo_world, sign_
     assert ActivityRecord.objects.filter(user__username__in=["nw-student05", "nw-student06"]).count() == 2
 
 
-def test_activity_is_recorded_for_everyone_the_administrator_may_reach(world):
-    """The people of the organization's tree (the access policy): beta.student attends Alpha's class, so Alpha's
-    administrator records what they did in it; Beta's child organization's student is not found."""
-    content = HEADER + f"beta-student,course_completed,{world.alpha.course.code},1,2024-01-01\n"
+def test_activity_is_recorded_only_for_the_people_at_home_in_the_administrators_organizations(world):
+    """Another organization's student who attends Alpha's class is not Alpha's to write activity for: their
+    home organization's achievements count it (points), so Alpha's administrator could make Beta issue."""
+    content = HEADER + "beta-student,points,,5000,2024-01-01\n"
+    result = activity_import_csv(actor=world.alpha.admin, content=content.encode())
+    assert result.imported == 0 and result.errors == ("Line 2: unknown username “beta-student”.",)
+    content = HEADER + f"alpha-labs-student,course_completed,{world.alpha.course.code},1,2024-01-01\n"
     assert activity_import_csv(actor=world.alpha.admin, content=content.encode()).imported == 1
-    assert ActivityRecord.objects.filter(user=world.beta.student, course=world.alpha.course).exists()
-    content = HEADER + f"beta-labs-student,course_completed,{world.alpha.course.code},1,2024-01-01\n"
-    assert activity_import_csv(actor=world.alpha.admin, content=content.encode()).imported == 0
+    assert not ActivityRecord.objects.filter(user=world.beta.student, points=5000).exists()
 
 
 def test_the_list_filters_by_student_and_kind_and_a_bad_kind_shows_nothing(world, client):

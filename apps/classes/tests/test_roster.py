@@ -191,3 +191,17 @@ def test_a_bad_roster_search_shows_its_error_and_no_rows(world, client):
     assert "Search students: Ensure this value has at most 100 characters" in html
     assert list(response.context["page"].object_list) == []
     assert "Nothing is listed until the search above is corrected." in html
+
+
+def test_an_organization_instructor_sees_held_badges_only_of_the_students_in_their_scope(world, client):
+    """Beta's student attends Alpha's class: Alpha's organization instructor sees them on the roster, but not
+    the badges they hold (the access policy's rule for issued badges); the contract instructor sees both."""
+    from apps.issued_badges.tests.factories import IssuedBadgeFactory
+
+    IssuedBadgeFactory(badge=world.alpha.badge, recipient=world.beta.student)
+    url = reverse("classes:roster", args=[world.alpha.classroom.pk])
+    for viewer, shown in ((world.alpha.instructor, None), (world.contractor, ["Alpha Academy Star"])):
+        client.force_login(viewer)
+        rows = {e.student_id: e.badges_held for e in client.get(url).context["page"].object_list}
+        held = rows[world.beta.student.pk]
+        assert (held if held is None else [badge.name for badge in held]) == shown

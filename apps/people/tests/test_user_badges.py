@@ -61,3 +61,17 @@ def test_it_runs_the_same_number_of_queries_with_few_and_many_badges(world, clie
     with django_assert_num_queries(expected):
         response = client.get(_url(student))
     assert len(response.context["issued"]) == 31
+
+
+def test_why_not_awarded_dates_only_what_the_viewer_may_see(world, client):
+    """Alpha's organization instructor may open Beta's student's page (their class) but not Alpha's records of
+    that student, who is outside their scope: no earned date either."""
+    earned_at = timezone.now()
+    EarnedAchievement.objects.create(user=world.beta.student, achievement=world.alpha.achievement, earned_at=earned_at)
+    client.force_login(world.alpha.instructor)
+    response = client.get(_url(world.beta.student))
+    assert response.status_code == 200
+    assert all(e.earned_at is None for e in response.context["explanations"])
+    client.force_login(world.alpha.admin)
+    explanations = client.get(_url(world.beta.student)).context["explanations"]
+    assert [e.earned_at for e in explanations if e.achievement == world.alpha.achievement] == [earned_at]
