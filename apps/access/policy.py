@@ -70,19 +70,25 @@ def _active(actor) -> bool:
 
 def descendant_ids(root_ids: Iterable[int]) -> set[int]:
     """The given organizations and all their descendants (one query)."""
-    found = set(root_ids)
-    if not found:
-        return found
+    roots = set(root_ids)
+    return set().union(roots, *organization_trees(roots).values()) if roots else roots
+
+
+def organization_trees(root_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Each given organization's tree: itself and all its descendants (one query for all of them)."""
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in _model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
-    stack = list(found)
-    while stack:
-        for child in children.get(stack.pop(), ()):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
+    trees = {}
+    for root in root_ids:
+        found, stack = {root}, [root]
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        trees[root] = found
+    return trees
 
 
 def administered_organization_ids(actor) -> set[int]:
@@ -234,6 +240,17 @@ def instructed_students(actor) -> dict[int, set[int]]:
     return students
 
 
+def _instructed_trees(person) -> dict[frozenset[int], set[int]]:
+    """``instructed_students`` by organization tree (the organization of a taught class and its children):
+    what an instructor sees of those students' records (two queries however many organizations)."""
+    students = instructed_students(person)
+    trees = organization_trees(students) if students else {}
+    grouped: dict[frozenset[int], set[int]] = {}
+    for organization_id, ids in students.items():
+        grouped.setdefault(frozenset(trees[organization_id]), set()).update(ids)
+    return grouped
+
+
 def overseen_organization_ids(actor) -> set[int]:
     """Organizations an actor administers or teaches classes of: whose achievements they may explain."""
     taught = _model("classes.Classroom").objects.filter(pk__in=taught_classrooms(actor))
@@ -363,10 +380,11 @@ def _issued_badge_rule(qs, actor, person, admin) -> Q:
         condition |= Q(badge_id__in=list(badges.filter(organization__in=admin).values_list("pk", flat=True)))
     if person is not None:
         condition |= Q(recipient=person) | Q(issued_by=person)
-        for organization_id, students in instructed_students(person).items():
-            tree = descendant_ids([organization_id]) - admin
-            badge_ids = list(badges.filter(organization__in=tree).values_list("pk", flat=True)) if tree else []
-            if badge_ids:
+        taught = [(tree - admin, students) for tree, students in _instructed_trees(person).items()]
+        organizations = set().union(*(tree for tree, _ in taught))
+        owned = list(badges.filter(organization__in=organizations).values_list("pk", "organization_id"))
+        for tree, students in taught:
+            if badge_ids := sorted(pk for pk, organization_id in owned if organization_id in tree):
                 condition |= Q(badge_id__in=badge_ids, recipient_id__in=sorted(students))
     return condition
 
@@ -384,9 +402,8 @@ def _earned_achievement_rule(qs, actor, person, admin) -> Q:
     condition = Q(achievement__organization__in=admin)
     if person is not None:
         condition |= Q(user=person)
-        for organization_id, students in instructed_students(person).items():
-            tree = descendant_ids([organization_id])
-            condition |= Q(achievement__organization__in=tree, user__in=sorted(students))
+        for organization_ids, students in _instructed_trees(person).items():
+            condition |= Q(achievement__organization__in=organization_ids, user__in=sorted(students))
     return condition
 
 

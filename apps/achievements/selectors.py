@@ -63,9 +63,7 @@ def last_runs(*, viewer, limit: int = 5) -> list[EvaluationRun]:
             errors_seen=Count("evaluations", filter=mine & ~Q(evaluations__error="")),
         ).order_by("-started_at", "-pk")[:limit]
     )
-    requesters = {run.requested_by_id for run in runs} - {None}
-    visible = set(User.objects.visible_to(viewer).filter(pk__in=requesters).values_list("pk", flat=True))
-    people = User.objects.in_bulk(visible)
+    people = User.objects.visible_to(viewer).in_bulk({run.requested_by_id for run in runs} - {None})
     for run in runs:
         run.requester = people.get(run.requested_by_id)
     return runs

@@ -4,13 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from apps.access import policy
 from apps.access.querysets import ScopedQuerySet
-
-
-class ClassroomQuerySet(ScopedQuerySet):
-    def taught_by(self, actor):
-        return self.filter(pk__in=policy.taught_classrooms(actor))
 
 
 class Classroom(models.Model):
@@ -28,7 +22,7 @@ class Classroom(models.Model):
     students = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Enrollment", related_name="classes_attended")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ClassroomQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_at", "title"]

@@ -136,3 +136,26 @@ def test_every_policy_question_answers_an_organization_actor(world):
     assert not policy.issuer_scope(actor, world.beta.classroom).permitted
     assert world.alpha.student.pk in _pks(policy.home_people(actor))
     assert world.beta.student.pk not in _pks(policy.home_people(actor))
+
+
+def test_an_instructors_view_of_issued_badges_costs_the_same_queries_however_many_organizations(world):
+    """One query for their students, one for the organization tree, one for the trees' badges."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.classes.tests.factories import ClassInstructorFactory, ClassroomFactory, EnrollmentFactory
+    from apps.organizations.tests.factories import OrganizationFactory
+
+    def queries() -> int:
+        contractor = User.objects.get(pk=world.contractor.pk)  # nothing cached
+        with CaptureQueriesContext(connection) as captured:
+            list(IssuedBadge.objects.visible_to(contractor))
+        return len(captured.captured_queries)
+
+    one = queries()
+    for number in range(5):
+        organization = OrganizationFactory(name=f"Taught {number}", slug=f"taught-{number}")
+        classroom = ClassroomFactory(organization=organization, course=world.alpha.course)
+        ClassInstructorFactory(classroom=classroom, instructor=world.contractor)
+        EnrollmentFactory(classroom=classroom, student=make_student(organization, username=f"taught-{number}"))
+    assert queries() == one

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django.utils import timezone
 
-from apps.access.policy import administered_organization_ids
+from apps.access import policy
 from apps.accounts.models import User
 
 from ..models import IssuanceLog, IssuedBadge, issued_badge_writes
@@ -71,7 +71,6 @@ def issued_badges_reinstate(*, ids: Iterable[int], actor: User, reason: str = ""
 def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationResult]:
     ids = list(dict.fromkeys(int(pk) for pk in ids))
     now = timezone.now()
-    admin_ids = administered_organization_ids(actor)
     with transaction.atomic():
         rows = (
             IssuedBadge.objects.visible_to(actor)
@@ -84,7 +83,7 @@ def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationRes
             row = rows.get(pk)
             if row is None:
                 results.append(RevocationResult(pk, RevocationOutcome.NOT_FOUND))
-            elif row.badge.organization_id not in admin_ids:
+            elif not policy.administers(actor, row.badge.organization_id):
                 results.append(RevocationResult(pk, RevocationOutcome.NOT_PERMITTED, row))
             elif revoke and row.revoked_at is not None:
                 results.append(RevocationResult(pk, RevocationOutcome.ALREADY_REVOKED, row))

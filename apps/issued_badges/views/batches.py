@@ -1,6 +1,5 @@
 """An issuance (one pass through the door): its outcome ledger, Retry failed, Download CSV."""
 
-import csv
 import uuid
 
 from django.contrib import messages
@@ -9,10 +8,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.csv_export import csv_download
+
 from ..models import IssuanceBatch
 from ..selectors import batch_failed_pairs, batch_retryable_count, iter_batch_outcomes
 from ..services import IssueRequest, badges_issue, batch_report
-from .find import _Echo
 
 
 def _visible_batch(request: HttpRequest, batch_uuid: uuid.UUID) -> IssuanceBatch:
@@ -72,16 +72,9 @@ def batch_retry(request: HttpRequest, batch_uuid: uuid.UUID) -> HttpResponse:
 def batch_csv(request: HttpRequest, batch_uuid: uuid.UUID) -> StreamingHttpResponse:
     """Download CSV: one row per pair with its outcome."""
     batch = _visible_batch(request, batch_uuid)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(["student", "username", "badge", "outcome", "description", "issued_badge_id"])
-        for o in iter_batch_outcomes(batch=batch):
-            yield writer.writerow(
-                [o.student_name or "", o.student_username or "", o.badge_name or "", o.code, o.message,
-                 o.issued_badge_id or ""]
-            )  # fmt: skip
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="issuance-{batch.created_at:%Y%m%d-%H%M}-{batch.pk}.csv"'
-    return response
+    rows = (
+        [o.student_name or "", o.student_username or "", o.badge_name or "", o.code, o.message, o.issued_badge_id or ""]
+        for o in iter_batch_outcomes(batch=batch)
+    )
+    header = ["student", "username", "badge", "outcome", "description", "issued_badge_id"]
+    return csv_download(header, rows, filename=f"issuance-{batch.created_at:%Y%m%d-%H%M}-{batch.pk}.csv")

@@ -1,7 +1,5 @@
 """Find Issued Badges: the filtered, sortable, paginated table and its CSV export."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -11,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.access.policy import roles_of
+from apps.core.csv_export import csv_download
 from apps.core.pagination import CappedPaginator
 
 from ..selectors import DATE_ORDER, issued_badge_rows, issued_badge_search
@@ -66,25 +65,15 @@ def export_issued_badges(request: HttpRequest) -> StreamingHttpResponse:
         "badge__name", "badge__organization__name", "issued_at", "source", "classroom__title",
         "course_assignment_id", "achievement__name", "issued_by__username", "revoked_at", "revocation_reason",
     )  # fmt: skip
-    writer = csv.writer(_Echo())
+    header = [
+        "id", "username", "first_name", "last_name", "email", "badge", "organization", "issued_at", "source",
+        "class", "course_assignment", "achievement", "issued_by", "status", "revoked_at", "revocation_reason",
+    ]  # fmt: skip
 
     def lines():
-        yield writer.writerow(
-            ["id", "username", "first_name", "last_name", "email", "badge", "organization", "issued_at", "source",
-             "class", "course_assignment", "achievement", "issued_by", "status", "revoked_at", "revocation_reason"]
-        )  # fmt: skip
         for row in rows.iterator(chunk_size=2000):
             *head, revoked_at, reason = row
             head[7] = head[7].isoformat()
-            yield writer.writerow(
-                [*head, "revoked" if revoked_at else "active", revoked_at.isoformat() if revoked_at else "", reason]
-            )
+            yield [*head, "revoked" if revoked_at else "active", revoked_at.isoformat() if revoked_at else "", reason]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="issued-badges-{timezone.now():%Y%m%d-%H%M}.csv"'
-    return response
-
-
-class _Echo:
-    def write(self, value):
-        return value
+    return csv_download(header, lines(), filename=f"issued-badges-{timezone.now():%Y%m%d-%H%M}.csv")
