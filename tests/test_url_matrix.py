@@ -213,3 +213,82 @@ def test_no_page_shows_another_organizations_people_or_records(matrix_world, cli
         html = _content(response)
         assert not [word for word in forbidden if word in html], url
     assert pages >= 10
+
+
+# POST: each URL that writes, with an object of the persona's organization and of the other's, and no body (a
+# submission without its fields). Who may not use it gets a 404 (another organization's object) or a 403 (a
+# page of another role), and nothing is written; who may is answered on the page they came from (302).
+ADMIN_PAGE_POST = ("302 302 404 404 404 404 302", "302 404 302 404 404 404 302")
+POST_TABLE = {
+    "classes:roster_issue": Row(("302 302 404 302 302 404 302", "302 404 302 404 404 404 302"), (CLASS,)),
+    "assignments:issue": Row(ADMIN_PAGE_POST, (_side("assignment"),)),
+    "achievements:deactivate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),
+    "achievements:activate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),  # already active: back to its page
+    "achievements:evaluate": Row("302 302 302 403 403 403 302"),
+    "issued_badges:batch_retry": Row(("302 302 404 302 404 404 302", "302 404 302 404 404 404 302"), (_batch,)),
+}
+
+
+def _state():
+    from apps.achievements.models import Achievement
+    from apps.issued_badges.models import IssuanceBatch, IssuedBadge
+
+    return (
+        IssuedBadge.objects.count(),
+        IssuanceBatch.objects.count(),
+        tuple(Achievement.objects.order_by("pk").values_list("is_active", flat=True)),
+    )
+
+
+def test_every_post_only_url_has_a_post_row():
+    post_only = {name for name, row in TABLE.items() if row.expected == POST_ONLY}
+    assert post_only - POST_TABLE.keys() == {"issued_badges:revoke", "issued_badges:reinstate"}  # ids in the body
+
+
+@pytest.mark.parametrize("name", sorted(POST_TABLE))
+def test_each_persona_may_post_only_what_the_table_says_and_writes_nothing_else(matrix_world, client, name):
+    world, row = matrix_world, POST_TABLE[name]
+    cases = (
+        [(row.expected, "alpha")]
+        if isinstance(row.expected, str)
+        else zip(row.expected, ("alpha", "beta"), strict=True)
+    )
+    failures = []
+    for expected, side_name in cases:
+        url = reverse(name, args=[arg(world, getattr(world, side_name)) for arg in row.args])
+        for persona, status in zip(PERSONAS, expected.split(), strict=True):
+            client.logout()
+            if world.personas[persona] is not None:
+                client.force_login(world.personas[persona])
+            before = _state()
+            got = client.post(url).status_code
+            if got != int(status):
+                failures.append(f"{persona} POST {url}: {got}, expected {status}")
+            if (got in (302, 403, 404) and status != "302") or persona == "N":
+                if _state() != before:
+                    failures.append(f"{persona} POST {url} wrote something")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("action", ["revoke", "reinstate"])
+def test_only_the_badges_organization_revokes_or_reinstates_it(matrix_world, client, action):
+    """Revoke and reinstate take ids in the body: another organization's id changes nothing."""
+    from apps.issued_badges.models import IssuedBadge
+    from apps.issued_badges.services import issued_badges_reinstate, issued_badges_revoke
+
+    world, target = matrix_world, matrix_world.beta.issued
+
+    def reset():  # the state the action starts from: active to revoke, revoked to reinstate
+        if action == "revoke":
+            issued_badges_reinstate(ids=[target.pk], actor=world.platform_admin)
+        else:
+            issued_badges_revoke(ids=[target.pk], actor=world.platform_admin, reason="Test")
+
+    for persona, allowed in zip(PERSONAS, [True, False, True, False, False, False, False], strict=True):
+        reset()
+        client.logout()
+        if world.personas[persona] is not None:
+            client.force_login(world.personas[persona])
+        before = IssuedBadge.objects.get(pk=target.pk).revoked_at
+        client.post(reverse(f"issued_badges:{action}"), {"ids": [target.pk], "reason": "Because"})
+        assert (IssuedBadge.objects.get(pk=target.pk).revoked_at != before) == allowed, persona
