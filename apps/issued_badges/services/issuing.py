@@ -144,7 +144,11 @@ def badges_issue_each(requests: Iterable[IssueRequest]) -> list[IssuanceReport]:
 def _stored_key(request: IssueRequest, job: _Job) -> str:
     """The batch key: the caller's key scoped to who asked, from where, for which pairs (fits the column)."""
     actor = request.actor
-    who = f"organization:{actor.organization_id}" if isinstance(actor, policy.OrganizationActor) else actor.pk
+    who = (
+        f"organization:{actor.organization_id}"
+        if isinstance(actor, policy.OrganizationActor)
+        else getattr(actor, "pk", None)
+    )
     context = job.context
     where = (context.source, context.organization_id, getattr(context.classroom, "pk", None),
              getattr(context.course_assignment, "pk", None), getattr(request.retry_of, "pk", None))  # fmt: skip
