@@ -397,6 +397,12 @@ def _issuance_batch_rule(qs, actor, person, admin) -> Q:
     return condition | Q(created_by=person) if person is not None else condition
 
 
+def may_open_batch(actor, batch) -> bool:
+    """``_issuance_batch_rule`` for one batch already read: for links to it."""
+    person = person_of(actor)
+    return administers(actor, batch.organization_id) or (person is not None and batch.created_by_id == person.pk)
+
+
 def _earned_achievement_rule(qs, actor, person, admin) -> Q:
     """As issued badges: the achievement's organization, its instructors for their students, the holder."""
     condition = Q(achievement__organization__in=admin)

@@ -53,16 +53,24 @@ def achievement_run_log(*, achievement: Achievement, limit: int = 25) -> list[Ac
 
 def last_runs(*, viewer, limit: int = 5) -> list[EvaluationRun]:
     """The last runs of the evaluator as ``viewer`` may see them: each run's figures are its parts for the
-    achievements ``viewer`` administers, and who pressed Evaluate now is named only to those who may see them."""
+    achievements ``viewer`` administers; who pressed Evaluate now is named only to those who may see them, and
+    another organization's Evaluate now that evaluated nothing of the viewer's is not listed at all."""
     mine = Q(evaluations__achievement__in=Achievement.objects.administered_by(viewer))
-    runs = list(
+    runs = (
         EvaluationRun.objects.annotate(
             achievements_seen=Count("evaluations", filter=mine),
             users_seen=Coalesce(Sum("evaluations__users_examined", filter=mine), 0),
             badges_seen=Coalesce(Sum("evaluations__badges_issued", filter=mine), 0),
             errors_seen=Count("evaluations", filter=mine & ~Q(evaluations__error="")),
-        ).order_by("-started_at", "-pk")[:limit]
+        )
+        .filter(
+            Q(achievements_seen__gt=0)
+            | ~Q(trigger="manual")
+            | Q(requested_by__in=User.objects.visible_to(viewer).values("pk"))
+        )
+        .order_by("-started_at", "-pk")[:limit]
     )
+    runs = list(runs)
     people = User.objects.visible_to(viewer).in_bulk({run.requested_by_id for run in runs} - {None})
     for run in runs:
         run.requester = people.get(run.requested_by_id)

@@ -14,6 +14,12 @@ def covers(scope: policy.IssuerScope, student) -> bool:
 
 
 @register.filter
+def may_open_batch(actor, batch) -> bool:
+    """``{% if user|may_open_batch:issued.batch %}``: link to an issuance only for those who may open it."""
+    return policy.may_open_batch(actor, batch)
+
+
+@register.filter
 def administers(actor, organization_id) -> bool:
     """``{% if user|administers:badge.organization_id %}``: may revoke, reinstate, edit."""
     return policy.administers(actor, organization_id)

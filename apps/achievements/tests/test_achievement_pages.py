@@ -669,3 +669,20 @@ def test_the_list_filters_by_words_and_status_and_says_why_a_bad_value_shows_not
     assert "Select a valid choice" in bad.content.decode()
     html = client.get(reverse("achievements:list")).content.decode()
     assert world.beta.achievement.name not in html
+
+
+def test_another_organizations_evaluate_now_is_not_listed_where_it_evaluated_nothing(world, client):
+    from django.utils import timezone
+
+    from apps.achievements.models import EvaluationRun
+
+    now = timezone.now()
+    EvaluationRun.objects.create(mode="full", trigger="schedule", started_at=now)
+    EvaluationRun.objects.create(mode="full", trigger="manual", requested_by=world.beta.admin, started_at=now)
+    client.force_login(world.alpha.admin)
+    runs = client.get(reverse("achievements:list")).context["runs"]
+    assert [run.trigger for run in runs] == ["schedule"]
+    client.force_login(world.beta.admin)
+    runs = client.get(reverse("achievements:list")).context["runs"]
+    assert sorted(run.trigger for run in runs) == ["manual", "schedule"]
+    assert [run.requester for run in runs if run.trigger == "manual"] == [world.beta.admin]

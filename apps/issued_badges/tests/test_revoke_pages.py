@@ -71,3 +71,24 @@ def test_next_never_leaves_the_site(world, client):
     client.force_login(world.alpha.admin)
     response = client.post(REVOKE, {"ids": world.alpha.issued.pk, "reason": "x", "next": "https://evil.example/"})
     assert response["Location"] == reverse("issued_badges:find")
+
+
+def test_an_issued_badges_page_links_its_issuance_only_for_those_who_may_open_it(world, client):
+    """An issuance names every student it tried: its page is its creator's and the administrators', and so is
+    the link to it from an issued badge's page (its holder sees the badge, not the issuance)."""
+    from apps.issued_badges.models import Source
+    from apps.issued_badges.services import IssueRequest, badges_issue
+
+    report = badges_issue(
+        IssueRequest(
+            badge_ids=[world.alpha.badge.pk], recipient_ids=[world.alpha.child_student.pk], actor=world.alpha.admin,
+            source=Source.USERNAMES, organization=world.alpha.org,
+        )
+    )  # fmt: skip
+    issued = report.outcomes[0].issued_badge_id
+    batch_url = reverse("issued_badges:batch", args=[report.batch.uuid])
+    for viewer, linked in ((world.alpha.admin, True), (world.alpha.child_student, False)):
+        client.force_login(viewer)
+        html = client.get(reverse("issued_badges:detail", args=[issued])).content.decode()
+        assert (batch_url in html) is linked
+        assert client.get(batch_url).status_code == (200 if linked else 404)
