@@ -120,3 +120,14 @@ def sign_in(live_server):
         return page
 
     return _sign_in
+
+
+@pytest.fixture
+def eager_celery():
+    """Run enqueued tasks in the test's process (and thread: the test's transaction sees them)."""
+    from badges_portal.celery import app
+
+    saved = {name: app.conf[name] for name in ("task_always_eager", "task_eager_propagates")}
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield app
+    app.conf.update(saved)

@@ -46,7 +46,7 @@ def test_beat_schedules_the_evaluation_and_the_worker_issues_the_badge(tmp_path)
     worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "-m", "celery", "-A", "badges_portal", "worker", "--beat", "--pool=solo",
          "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule"), "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
+         "--without-gossip", "--without-mingle", "--purge"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

@@ -246,7 +246,9 @@ def test_every_post_only_url_has_a_post_row():
 
 
 @pytest.mark.parametrize("name", sorted(POST_TABLE))
-def test_each_persona_may_post_only_what_the_table_says_and_writes_nothing_else(matrix_world, client, name):
+def test_each_persona_may_post_only_what_the_table_says_and_writes_nothing_else(
+    matrix_world, client, eager_celery, name
+):
     world, row = matrix_world, POST_TABLE[name]
     cases = (
         [(row.expected, "alpha")]

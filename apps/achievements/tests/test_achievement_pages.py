@@ -492,17 +492,6 @@ def test_the_deactivate_dialog_names_what_it_does(named, client):
 # --- Evaluate now --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def eager_celery():
-    """Run enqueued tasks in the test's process (and thread: the test's transaction sees them)."""
-    from badges_portal.celery import app
-
-    saved = {name: app.conf[name] for name in ("task_always_eager", "task_eager_propagates")}
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield app
-    app.conf.update(saved)
-
-
 def test_evaluate_now_runs_the_evaluator_and_the_list_says_so(named, client, eager_celery):
     student = make_student(named.alpha.org, username="quick-finisher")
     record(student, Activity.COURSE_COMPLETED, course=named.alpha.course)
