@@ -148,25 +148,29 @@ def matrix_world(world):
     return world
 
 
-@pytest.mark.parametrize("name", sorted(TABLE))
-def test_each_persona_gets_what_the_table_says(matrix_world, client, name):
-    world, row = matrix_world, TABLE[name]
-    cases = (
+def _each_case(world, client, name: str, row: Row):
+    """(persona, url, expected status) for every persona and object of ``row``, signed in as that persona."""
+    sides = (
         [(row.expected, "alpha")]
         if isinstance(row.expected, str)
         else zip(row.expected, ("alpha", "beta"), strict=True)
     )
-    failures = []
-    for expected, side_name in cases:
-        side = getattr(world, side_name)
-        url = reverse(name, args=[arg(world, side) for arg in row.args])
+    for expected, side in sides:
+        url = reverse(name, args=[arg(world, getattr(world, side)) for arg in row.args])
         for persona, status in zip(PERSONAS, expected.split(), strict=True):
             client.logout()
             if world.personas[persona] is not None:
                 client.force_login(world.personas[persona])
-            got = client.get(url).status_code
-            if got != int(status):
-                failures.append(f"{persona} {url}: {got}, expected {status}")
+            yield persona, url, int(status)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_each_persona_gets_what_the_table_says(matrix_world, client, name):
+    failures = [
+        f"{persona} {url}: {got}, expected {status}"
+        for persona, url, status in _each_case(matrix_world, client, name, TABLE[name])
+        if (got := client.get(url).status_code) != status
+    ]
     assert not failures, "\n".join(failures)
 
 
@@ -249,26 +253,13 @@ def test_every_post_only_url_has_a_post_row():
 def test_each_persona_may_post_only_what_the_table_says_and_writes_nothing_else(
     matrix_world, client, eager_celery, name
 ):
-    world, row = matrix_world, POST_TABLE[name]
-    cases = (
-        [(row.expected, "alpha")]
-        if isinstance(row.expected, str)
-        else zip(row.expected, ("alpha", "beta"), strict=True)
-    )
     failures = []
-    for expected, side_name in cases:
-        url = reverse(name, args=[arg(world, getattr(world, side_name)) for arg in row.args])
-        for persona, status in zip(PERSONAS, expected.split(), strict=True):
-            client.logout()
-            if world.personas[persona] is not None:
-                client.force_login(world.personas[persona])
-            before = _state()
-            got = client.post(url).status_code
-            if got != int(status):
-                failures.append(f"{persona} POST {url}: {got}, expected {status}")
-            refused = status != "302" or persona == "N"
-            if refused and _state() != before:
-                failures.append(f"{persona} POST {url} wrote something")
+    for persona, url, status in _each_case(matrix_world, client, name, POST_TABLE[name]):
+        before = _state()
+        if (got := client.post(url).status_code) != status:
+            failures.append(f"{persona} POST {url}: {got}, expected {status}")
+        if (status != 302 or persona == "N") and _state() != before:
+            failures.append(f"{persona} POST {url} wrote something")
     assert not failures, "\n".join(failures)
 
 
