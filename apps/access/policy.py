@@ -171,6 +171,17 @@ def home_people(actor) -> QuerySet:
     return users.filter(organization__in=administered_organization_ids(actor), is_active=True)
 
 
+def is_staff_of(person, organization_id: int) -> bool:
+    """Is ``person`` an administrator or instructor of the organization's tree (a role there, or teaching one of
+    its classes)? Staff are not students: course assignments are for students."""
+    tree = descendant_ids([organization_id])
+    roles = _model("accounts.Membership").objects.filter(
+        user=person, organization__in=tree, role__in=[ADMINISTRATOR, INSTRUCTOR]
+    )
+    teaches = _model("classes.ClassInstructor").objects.filter(instructor=person, classroom__organization__in=tree)
+    return roles.exists() or teaches.exists()
+
+
 # --- Instructors ---------------------------------------------------------------------------------------------
 
 

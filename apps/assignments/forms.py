@@ -5,11 +5,15 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
-from apps.access.policy import reachable_people
+from apps.access.policy import is_staff_of, reachable_people
 from apps.accounts.models import User
 from apps.courses.models import Course
+
+from .selectors import active_assignment
 
 
 class CourseAssignmentForm(forms.Form):
@@ -50,7 +54,20 @@ class CourseAssignmentForm(forms.Form):
         course, username = data.get("course"), data.get("student", "").strip()
         if course is not None and username:
             # The people of the course's organization the administrator may reach (the access policy).
-            data["student"] = reachable_people(self.user, course.organization_id).by_username([username])(username)
-            if data["student"] is None:
+            student = reachable_people(self.user, course.organization_id).by_username([username])(username)
+            data["student"] = student
+            if student is None:
                 self.add_error("student", f"No student “{username}” in your organizations.")
+            elif is_staff_of(student, course.organization_id):
+                self.add_error(
+                    "student",
+                    f"“{student.username}” is an administrator or instructor of {course.organization}: "
+                    "course assignments are for students.",
+                )
+            elif current := active_assignment(course=course, student=student):
+                self.add_error(
+                    "student",
+                    f"{student.display_name} already has “{course.title}” until "
+                    f"{date_format(timezone.localtime(current.expires_at), 'M j, Y')}: open that assignment instead.",
+                )
         return data

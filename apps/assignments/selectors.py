@@ -1,6 +1,7 @@
 """Reads for the course assignment pages."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from apps.accounts.models import User
 
@@ -15,3 +16,8 @@ def assignment_list(*, user: User) -> QuerySet[CourseAssignment]:
         .select_related("course", "student", "organization")
         .order_by("-starts_at", "-pk")
     )
+
+
+def active_assignment(*, course, student) -> CourseAssignment | None:
+    """The student's assignment of this course that has not expired yet, if any."""
+    return CourseAssignment.objects.filter(course=course, student=student, expires_at__gt=timezone.now()).first()

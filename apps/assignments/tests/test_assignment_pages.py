@@ -187,3 +187,25 @@ def test_the_list_runs_the_same_number_of_queries_with_few_and_many_assignments(
         )
     with django_assert_num_queries(expected):
         assert len(client.get(reverse("assignments:list")).context["page"].object_list) == 25
+
+
+def test_a_second_active_assignment_of_the_same_course_is_refused_and_writes_nothing(world, client):
+    client.force_login(world.alpha.admin)
+    data = {"course": world.alpha.course.pk, "student": world.alpha.student.username, "days": 30}
+    before = CourseAssignment.objects.count()  # world.alpha.assignment: this course, this student, active
+    response = client.post(reverse("assignments:create"), data)
+    assert response.status_code == 200 and CourseAssignment.objects.count() == before
+    assert (
+        f"{world.alpha.student.display_name} already has “{world.alpha.course.title}” until"
+        in response.content.decode()
+    )
+
+
+def test_staff_are_not_accepted_as_the_student(world, client):
+    client.force_login(world.alpha.admin)
+    for staff in (world.alpha.instructor, world.contractor, world.alpha.admin):
+        data = {"course": world.alpha.course.pk, "student": staff.username, "days": 30}
+        before = CourseAssignment.objects.count()
+        html = client.post(reverse("assignments:create"), data).content.decode()
+        assert CourseAssignment.objects.count() == before, staff.username
+        assert "course assignments are for students" in html or "No student" in html, staff.username

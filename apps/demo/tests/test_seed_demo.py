@@ -94,3 +94,19 @@ def test_classes_badges_and_assignment_are_those_of_the_design():
     assignment = User.objects.get(username="nw-student21").course_assignments.get()
     assert assignment.organization.name == "Northwind Academy"
     assert User.objects.get(username="nw-student01").activity_records.count() >= 4
+
+
+def test_seed_demo_runs_again_after_users_added_rows_its_lookups_match(db):
+    """An administrator gave the demo's assigned student the same course again: the demo still starts."""
+    from django.core.management import call_command
+
+    from apps.assignments.models import CourseAssignment
+
+    call_command("seed_demo", verbosity=0)
+    first = CourseAssignment.objects.get()
+    CourseAssignment.objects.create(
+        organization=first.organization, course=first.course, student=first.student,
+        starts_at=first.starts_at, expires_at=first.expires_at,
+    )  # fmt: skip
+    call_command("seed_demo", verbosity=0)
+    assert CourseAssignment.objects.count() == 2
