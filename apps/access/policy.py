@@ -121,19 +121,29 @@ def administers(actor, organization_id: int | None) -> bool:
     return organization_id is not None and organization_id in administered_organization_ids(actor)
 
 
-def administrator_required(message: str) -> Callable:
-    """A page for organization administrators only: anyone else gets a 403 saying ``message``."""
+def _page_for(allowed: Callable, message: str) -> Callable:
+    """A view decorator: a request whose user ``allowed`` refuses gets a 403 saying ``message``."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not administered_organization_ids(request.user):
+            if not allowed(request.user):
                 raise PermissionDenied(message)
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def administrator_required(message: str) -> Callable:
+    """A page for organization administrators only."""
+    return _page_for(lambda user: bool(administered_organization_ids(user)), message)
+
+
+def staff_required(message: str) -> Callable:
+    """A page for administrators and instructors only."""
+    return _page_for(lambda user: roles_of(user).is_staff, message)
 
 
 # --- People -------------------------------------------------------------------------------------------------
@@ -279,6 +289,11 @@ class Roles:
     is_student: bool
 
     @property
+    def is_staff(self) -> bool:
+        """Administrators and instructors: Find Issued Badges, People, a student's page."""
+        return self.is_admin or self.is_instructor
+
+    @property
     def names(self) -> frozenset[str]:
         flags = {"admin": self.is_admin, "instructor": self.is_instructor, "student": self.is_student}
         return frozenset(name for name, on in flags.items() if on)
@@ -322,8 +337,7 @@ def may_see_person_page(actor, person) -> bool:
     or anyone's for an administrator or instructor. What it shows of them follows each record's rule."""
     if person_of(actor) is not None and actor.pk == person.pk:
         return True
-    roles = roles_of(actor)
-    return roles.is_admin or roles.is_instructor
+    return roles_of(actor).is_staff
 
 
 # --- What each model shows -------------------------------------------------------------------------------------

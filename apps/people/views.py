@@ -2,13 +2,12 @@
 /me/badges/, anyone's for the administrators and instructors who may see them)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from apps.access.policy import may_see_person_page, roles_of
+from apps.access.policy import may_see_person_page, roles_of, staff_required
 from apps.accounts.models import User
 from apps.achievements.selectors import explain_achievements
 
@@ -50,11 +49,9 @@ def user_badges(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@staff_required("People is for administrators and instructors.")
 def people(request: HttpRequest) -> HttpResponse:
     """People: find a person of one's organizations or classes (administrators and instructors)."""
-    roles = roles_of(request.user)
-    if not (roles.is_admin or roles.is_instructor):
-        raise PermissionDenied("People is for administrators and instructors.")
     filters = PersonFilter(request.GET, queryset=people_list(viewer=request.user), request=request)
     page = Paginator(filters.rows, 50).get_page(request.GET.get("page"))
     return render(request, "people/people_list.html", {"filter": filters, "page": page, "search": filters.cleaned("q")})

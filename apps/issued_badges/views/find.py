@@ -1,25 +1,26 @@
 """Find Issued Badges: the filtered, sortable, paginated table and its CSV export."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from apps.access.policy import roles_of
+from apps.access.policy import roles_of, staff_required
 from apps.core.csv_export import csv_download
 from apps.core.pagination import CappedPaginator
 
 from ..selectors import DATE_ORDER, issued_badge_rows, issued_badge_search
 
+finders_only = staff_required("Find Issued Badges is for administrators and instructors.")
+
 
 @login_required
 @require_GET
+@finders_only
 def find_issued_badges(request: HttpRequest) -> HttpResponse:
     """Find Issued Badges: filters, a sortable paginated table with the total, Export CSV."""
-    roles = _require_finder(request)
     search = issued_badge_search(request=request)
     rows = search.rows  # invalid filters: their errors and no rows, rather than silently ignoring what was typed
     paginator = CappedPaginator(rows, 50, read_rows=issued_badge_rows, count_order=DATE_ORDER)
@@ -32,7 +33,7 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": search,
         "page": page,
-        "can_revoke": roles.is_admin,
+        "can_revoke": roles_of(request.user).is_admin,
         "query": request.GET.urlencode(),
         "sort_note": sort_note,
         # Row links are built from these once per page, not reversed 150 times.
@@ -47,19 +48,11 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
     return render(request, "issued_badges/find.html", context)
 
 
-def _require_finder(request: HttpRequest):
-    """Find Issued Badges and its export: administrators and instructors."""
-    roles = roles_of(request.user)
-    if not (roles.is_admin or roles.is_instructor):
-        raise PermissionDenied("Find Issued Badges is for administrators and instructors.")
-    return roles
-
-
 @login_required
 @require_GET
+@finders_only
 def export_issued_badges(request: HttpRequest) -> StreamingHttpResponse:
     """Export CSV of the whole filtered set, streamed in chunks (100,000 rows never sit in memory)."""
-    _require_finder(request)
     rows = issued_badge_search(request=request).rows.values_list(
         "uuid", "recipient__username", "recipient__first_name", "recipient__last_name", "recipient__email",
         "badge__name", "badge__organization__name", "issued_at", "source", "classroom__title",
