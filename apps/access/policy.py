@@ -237,6 +237,22 @@ def taught_classrooms(actor) -> QuerySet:
     return (links.filter(instructor=person) if person is not None else links.none()).values("classroom_id")
 
 
+def taught_classroom_ids(actor) -> set[int]:
+    """The classes the actor teaches, read once per request (cached on the person)."""
+    person = person_of(actor)
+    if person is None:
+        return set()
+    cached = getattr(person, "_taught_classroom_ids", None)
+    if cached is None:
+        cached = person._taught_classroom_ids = set(taught_classrooms(person).values_list("classroom_id", flat=True))
+    return cached
+
+
+def may_open_roster(actor, classroom_id: int, organization_id: int) -> bool:
+    """``issuer_scope(...).permitted`` for a class known by its ids: for links to its Roster."""
+    return administers(actor, organization_id) or classroom_id in taught_classroom_ids(actor)
+
+
 def instructed_students(actor) -> dict[int, set[int]]:
     """For each organization whose classes the actor teaches: the students enrolled there whom the actor may
     issue to (one query). An instructor sees those students' records of that organization and its children —
@@ -424,8 +440,13 @@ def _issuance_batch_rule(qs, actor, person, admin) -> Q:
 
 def may_open_batch(actor, batch) -> bool:
     """``_issuance_batch_rule`` for one batch already read: for links to it."""
+    return may_open_batch_of(actor, batch.organization_id, batch.created_by_id)
+
+
+def may_open_batch_of(actor, organization_id: int, created_by_id: int | None) -> bool:
+    """``_issuance_batch_rule`` for a batch known by its organization and creator."""
     person = person_of(actor)
-    return administers(actor, batch.organization_id) or (person is not None and batch.created_by_id == person.pk)
+    return administers(actor, organization_id) or (person is not None and created_by_id == person.pk)
 
 
 def _earned_achievement_rule(qs, actor, person, admin) -> Q:

@@ -142,7 +142,10 @@ class IssuedBadge(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_badges", db_index=False
     )
-    issued_at = models.DateTimeField()
+    issued_at = models.DateTimeField(help_text="The moment it was issued.")
+    earned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its achievement's requirement was first met (automatic issues only)."
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="badges_issued"
     )

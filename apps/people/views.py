@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from apps.access.policy import may_see_person_page, roles_of, staff_required
 from apps.accounts.models import User
 from apps.achievements.selectors import explain_achievements
+from apps.issued_badges.sources import Origin, source_words
 
 from .filters import PersonFilter
 from .selectors import achievements_earned, badges_shown_to, people_list
@@ -17,6 +18,8 @@ from .selectors import achievements_earned, badges_shown_to, people_list
 
 def _person_page(request: HttpRequest, person: User) -> HttpResponse:
     issued = list(badges_shown_to(viewer=request.user, person=person))
+    for item in issued:
+        item.source_words = source_words(Origin.of(item), request.user)
     own_page = person.pk == request.user.pk
     context = {
         "person": person,

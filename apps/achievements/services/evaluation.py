@@ -2,7 +2,7 @@
 
 Each achievement is one set-based statement (``_earn``): every user who meets it and has not earned it
 yet gets an EarnedAchievement row dated when they first met it, and the same statement returns them;
-the door then issues the badge to them in bulk (source ``achievement``), dated the same. Users who
+the door then issues the badge to them in bulk (source ``achievement``), issued now and earned then. Users who
 hold the badge already (by hand) or had it revoked are reported by the door and never re-issued.
 
 Runs are incremental: only users with activity since the last run's watermark (the last activity
@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.access import policy
 from apps.accounts.models import User
 from apps.activity.models import ACTIVITY_TABLE, ActivityRecord
 from apps.core.locks import exclusive
@@ -111,7 +112,7 @@ def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, upto: int) -> 
             error=outcome.error,
         )
         for (achievement, window), (outcome, started, finished) in zip(
-            plan, _evaluate_plan(plan, requirements, told), strict=True
+            plan, _evaluate_plan(plan, requirements, told, run.requested_by), strict=True
         )
     ]
     AchievementEvaluation.objects.bulk_create(evaluations)
@@ -184,7 +185,7 @@ def _touched(after: int, upto: int) -> _Touched:
     return touched
 
 
-def _evaluate_plan(plan, requirements, told: _Told) -> list[tuple[_Outcome, datetime, datetime]]:
+def _evaluate_plan(plan, requirements, told: _Told, requested_by) -> list[tuple[_Outcome, datetime, datetime]]:
     """Each planned achievement's outcome and when it was evaluated, in plan order.
 
     The achievements of an incremental run that name their students are evaluated together: one statement
@@ -202,7 +203,7 @@ def _evaluate_plan(plan, requirements, told: _Told) -> list[tuple[_Outcome, date
     for group in _together(named):
         started = timezone.now()
         try:
-            outcomes, issued = _evaluate(group)
+            outcomes, issued = _evaluate(group, requested_by)
         except Exception:
             logger.warning("evaluating %s achievements together failed: each on its own", len(group), exc_info=True)
             continue
@@ -214,7 +215,7 @@ def _evaluate_plan(plan, requirements, told: _Told) -> list[tuple[_Outcome, date
             continue
         started = timezone.now()
         try:
-            outcomes, issued = _evaluate([(achievement, requirements[achievement.pk], window)])
+            outcomes, issued = _evaluate([(achievement, requirements[achievement.pk], window)], requested_by)
         except Exception as error:
             logger.exception("evaluating achievement %s (%s) failed", achievement.pk, achievement.name)
             outcome = _Outcome(error=f"{type(error).__name__}: {error}"[:2000])
@@ -241,9 +242,13 @@ def _together(named) -> list[list]:
     return [group for group in groups if len(group) > 1]
 
 
-def _evaluate(items) -> tuple[dict[int, _Outcome], list]:
+def _evaluate(items, requested_by) -> tuple[dict[int, _Outcome], list]:
     """Earn, then issue each badge through the door — all of ``items`` (achievement, requirement, window)
-    together, or nothing. Returns each one's outcome, and (achievement, door report) for those issued."""
+    together, or nothing. Returns each one's outcome, and (achievement, door report) for those issued.
+
+    Badges are issued now, each dated earned when its student first met the requirement. An administrator who
+    pressed Evaluate now issues their organizations' badges (they are named as the issuer); the evaluation
+    issues the rest by itself."""
     with transaction.atomic():
         outcomes, earned = _earn(items)
         issuing = [achievement for achievement, _, _ in items if earned.get(achievement.pk)]
@@ -251,10 +256,10 @@ def _evaluate(items) -> tuple[dict[int, _Outcome], list]:
             IssueRequest(
                 badge_ids=[achievement.badge_id],
                 recipient_ids=list(earned[achievement.pk]),
-                actor=None,
+                actor=requested_by if policy.administers(requested_by, achievement.organization_id) else None,
                 source=Source.ACHIEVEMENT,
                 achievement=achievement,
-                issued_at=earned[achievement.pk],
+                earned_at=earned[achievement.pk],
             )
             for achievement in issuing
         )

@@ -68,7 +68,8 @@ def achievement(catalog, kind, **fields):
 
 
 def holders(achievement) -> dict:
-    return dict(IssuedBadge.objects.filter(badge=achievement.badge).values_list("recipient__username", "issued_at"))
+    """Who holds its badge, and when they earned it."""
+    return dict(IssuedBadge.objects.filter(badge=achievement.badge).values_list("recipient__username", "earned_at"))
 
 
 # --- Each kind: met, not met, partly met -----------------------------------------------------------
@@ -151,7 +152,9 @@ def test_a_new_achievement_is_met_by_what_was_done_long_ago(catalog):
     assert abs(issued[a.username] - days_ago(400)) < timedelta(minutes=1)
     row = IssuedBadge.objects.get(badge=wanted.badge)
     assert (row.source, row.achievement, row.issued_by) == (Source.ACHIEVEMENT, wanted, None)
-    assert EarnedAchievement.objects.get(achievement=wanted).earned_at == row.issued_at
+    assert EarnedAchievement.objects.get(achievement=wanted).earned_at == row.earned_at
+    # Issued now, by the run: not backdated to the day it was earned, before the badge existed.
+    assert run.started_at <= row.issued_at <= run.finished_at
 
 
 def test_repeated_runs_issue_once_and_a_manual_holder_is_not_issued_again(catalog):
@@ -262,7 +265,7 @@ def test_incremental_runs_give_what_a_full_evaluation_from_scratch_gives(catalog
         if late >= len(batches):
             made += [achievement(catalog, **fields) for fields in kinds[4:]]
             achievements_evaluate()
-        incremental = set(IssuedBadge.objects.values_list("badge_id", "recipient_id", "issued_at"))
+        incremental = set(IssuedBadge.objects.values_list("badge_id", "recipient_id", "earned_at"))
 
         # From scratch: forget every result, then one full evaluation.
         from apps.issued_badges.models import issued_badge_writes
@@ -272,7 +275,7 @@ def test_incremental_runs_give_what_a_full_evaluation_from_scratch_gives(catalog
         EarnedAchievement.objects.all().delete()
         EvaluationRun.objects.all().delete()
         achievements_evaluate(full=True)
-        assert set(IssuedBadge.objects.values_list("badge_id", "recipient_id", "issued_at")) == incremental
+        assert set(IssuedBadge.objects.values_list("badge_id", "recipient_id", "earned_at")) == incremental
         transaction.set_rollback(True)
 
 

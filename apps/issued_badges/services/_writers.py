@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # Elsewhere (SQLite, the embedded default): chunked VALUES with RETURNING.
 
 _ISSUED_COLUMNS = (
-    "uuid, badge_id, recipient_id, issued_at, issued_by_id, source, classroom_id, "
+    "uuid, badge_id, recipient_id, issued_at, earned_at, issued_by_id, source, classroom_id, "
     "course_assignment_id, achievement_id, batch_id, revocation_reason"
 )
 _LOG_COLUMNS = (
@@ -40,24 +40,24 @@ def _shared(context: _Context, batch) -> list:
 
 
 def _candidates_sql(jobs) -> tuple[str, list]:
-    """A SELECT of every job's pairs, each with its date (NULL: now) and the job's shared columns: per job a
+    """A SELECT of every job's pairs, each with its earned date (or NULL) and the job's shared columns: per job a
     cross join of two id arrays, or zipped arrays; the jobs joined by UNION ALL."""
     parts, params = [], []
     for job, batch, pairs in jobs:
-        dates = job.issued_at or {}
+        dates = job.earned_at or {}
         if pairs.listed is None:
             rows = (
                 "unnest(%s::bigint[]) AS b(badge_id) "
-                "CROSS JOIN unnest(%s::bigint[], %s::timestamptz[]) AS r(recipient_id, issued_at)"
+                "CROSS JOIN unnest(%s::bigint[], %s::timestamptz[]) AS r(recipient_id, earned_at)"
             )
             ids = [pairs.badge_ids, pairs.recipient_ids, [dates.get(r) for r in pairs.recipient_ids]]
         else:
-            rows = "unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS p(badge_id, recipient_id, issued_at)"
+            rows = "unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS p(badge_id, recipient_id, earned_at)"
             ids = [[b for b, _ in pairs.listed], [r for _, r in pairs.listed], [dates.get(r) for _, r in pairs.listed]]
         parts.append(
             "SELECT %s::bigint AS actor_id, %s::varchar AS source, %s::bigint AS classroom_id, "  # noqa: S608
             "%s::bigint AS course_assignment_id, %s::bigint AS achievement_id, %s::bigint AS batch_id, "
-            f"badge_id, recipient_id, issued_at FROM {rows}"
+            f"badge_id, recipient_id, earned_at FROM {rows}"
         )
         params += [*_shared(job.context, batch), *ids]
     return " UNION ALL ".join(parts), params
@@ -86,7 +86,7 @@ class PostgresWriter:
                 f"""
                 WITH inserted AS (
                     INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS})
-                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, COALESCE(c.issued_at, %s), c.actor_id,
+                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, %s, c.earned_at, c.actor_id,
                            c.source, c.classroom_id, c.course_assignment_id, c.achievement_id, c.batch_id, ''
                     FROM ({candidates}) AS c
                     ON CONFLICT (badge_id, recipient_id) DO NOTHING
@@ -174,15 +174,15 @@ class PortableWriter:
 
     @staticmethod
     def _insert(job, batch, pairs: _Pairs, now) -> dict[tuple[int, int], int]:
-        ops, shared, listed, issued_at = connection.ops, _shared(job.context, batch), list(pairs), job.issued_at
+        ops, shared, listed, earned_at = connection.ops, _shared(job.context, batch), list(pairs), job.earned_at or {}
         inserted: dict[tuple[int, int], int] = {}
         with connection.cursor() as cursor:
             for start in range(0, len(listed), 500):
                 params: list = []
                 for b, r in listed[start : start + 500]:
-                    date = issued_at.get(r, now) if issued_at else now
-                    params += [uuid.uuid4().hex, b, r, ops.adapt_datetimefield_value(date), *shared]
-                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')"] * (len(params) // 10))
+                    earned = ops.adapt_datetimefield_value(earned_at.get(r))
+                    params += [uuid.uuid4().hex, b, r, ops.adapt_datetimefield_value(now), earned, *shared]
+                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')"] * (len(params) // 11))
                 cursor.execute(
                     f"INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS}) VALUES {values} "  # noqa: S608
                     "ON CONFLICT (badge_id, recipient_id) DO NOTHING RETURNING id, badge_id, recipient_id",

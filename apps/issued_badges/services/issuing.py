@@ -94,8 +94,8 @@ class IssueRequest:
 
     ``idempotency_key`` is what the caller's form or client sent to make a submission idempotent: the door
     scopes it to the actor, the source, its context and the pairs asked for, so the same submission sent again
-    finds its first batch, and an edited one is a new issuance. ``issued_at`` optionally dates each recipient's
-    badge (the default is now); ``retry_of`` links a retry to the batch it retries.
+    finds its first batch, and an edited one is a new issuance. Every badge is issued now; ``earned_at`` gives
+    the moment each recipient met the requirement (the evaluator's); ``retry_of`` links a retry to the batch it retries.
     """
 
     actor: object
@@ -109,7 +109,7 @@ class IssueRequest:
     organization: object = None
     idempotency_key: str | None = None
     retry_of: IssuanceBatch | None = None
-    issued_at: Mapping[int, datetime] | None = None
+    earned_at: Mapping[int, datetime] | None = None
 
 
 def badges_issue(request: IssueRequest) -> IssuanceReport:
@@ -166,7 +166,7 @@ def _job(request: IssueRequest) -> _Job:
         request.source, request.actor, request.classroom, request.course_assignment, request.achievement,
         request.organization,
     )  # fmt: skip
-    return _Job(context, requested, retry_of=request.retry_of, issued_at=request.issued_at)
+    return _Job(context, requested, retry_of=request.retry_of, earned_at=request.earned_at)
 
 
 def _context(source, actor, classroom, course_assignment, achievement, organization) -> _Context:
@@ -198,7 +198,7 @@ class _Job:
     requested: _Pairs
     key: str | None = None
     retry_of: IssuanceBatch | None = None
-    issued_at: Mapping[int, datetime] | None = None
+    earned_at: Mapping[int, datetime] | None = None
 
     @property
     def trusted(self) -> bool:

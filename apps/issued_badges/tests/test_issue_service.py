@@ -183,7 +183,7 @@ def test_valid_pairs_are_issued_even_when_others_fail(world):
     assert len(report.issued) == 1 and len(report.failed) == 3
 
 
-def test_automatic_issuance_ignores_the_manual_switch_and_dates_the_badge_when_earned(world):
+def test_automatic_issuance_ignores_the_manual_switch_and_keeps_when_it_was_earned(world):
     badge = _fresh_badge(world, manual_issuance_enabled=False)
     world.alpha.achievement.badge = badge
     world.alpha.achievement.save()
@@ -195,12 +195,15 @@ def test_automatic_issuance_ignores_the_manual_switch_and_dates_the_badge_when_e
             actor=None,
             source=Source.ACHIEVEMENT,
             achievement=world.alpha.achievement,
-            issued_at={world.alpha.student.pk: earned},
+            earned_at={world.alpha.student.pk: earned},
         )
     )
     assert [o.code for o in report.outcomes] == [Outcome.ISSUED, Outcome.ISSUED]
     row = IssuedBadge.objects.get(badge=badge, recipient=world.alpha.student)
-    assert row.issued_at == earned and row.achievement == world.alpha.achievement and row.issued_by is None
+    assert row.earned_at == earned and row.achievement == world.alpha.achievement and row.issued_by is None
+    assert row.issued_at == report.batch.created_at > earned  # issued now, not backdated
+    other = IssuedBadge.objects.get(badge=badge, recipient=world.beta.student)
+    assert other.earned_at is None and other.issued_at == row.issued_at
 
 
 def test_a_course_assignment_is_for_administrators_and_its_own_student(world):
@@ -298,7 +301,7 @@ def test_several_issuances_at_once_are_each_what_badges_issue_would_do(world):
         IssueRequest(badge_ids=[roster_badge.pk, off.pk], recipient_ids=[alpha.pk, beta.pk], actor=world.alpha.admin,
                      source=Source.ROSTER, classroom=world.alpha.classroom),
         IssueRequest(badge_ids=[earned_badge.pk], recipient_ids=[alpha.pk, beta.pk], actor=None,
-                     source=Source.ACHIEVEMENT, achievement=world.alpha.achievement, issued_at={alpha.pk: when}),
+                     source=Source.ACHIEVEMENT, achievement=world.alpha.achievement, earned_at={alpha.pk: when}),
     ])  # fmt: skip
 
     assert _codes(roster) == {
@@ -319,7 +322,7 @@ def test_several_issuances_at_once_are_each_what_badges_issue_would_do(world):
         roster_badge, alpha, world.alpha.admin, world.alpha.classroom, None
     )  # fmt: skip
     by_achievement = IssuedBadge.objects.get(batch=automatic.batch)
-    assert (by_achievement.recipient, by_achievement.issued_at, by_achievement.achievement) == (
+    assert (by_achievement.recipient, by_achievement.earned_at, by_achievement.achievement) == (
         alpha, when, world.alpha.achievement
     )  # fmt: skip
     logged = IssuanceLog.objects.values_list("batch_id", "badge_id", "recipient_id", "reason_code", "actor_id")

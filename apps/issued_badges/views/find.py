@@ -1,5 +1,7 @@
 """Find Issued Badges: the filtered, sortable, paginated table and its CSV export."""
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -23,7 +25,8 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
     """Find Issued Badges: filters, a sortable paginated table with the total, Export CSV."""
     search = issued_badge_search(request=request)
     rows = search.rows  # invalid filters: their errors and no rows, rather than silently ignoring what was typed
-    paginator = CappedPaginator(rows, 50, read_rows=issued_badge_rows, count_order=DATE_ORDER)
+    read_rows = functools.partial(issued_badge_rows, viewer=request.user)
+    paginator = CappedPaginator(rows, 50, read_rows=read_rows, count_order=DATE_ORDER)
     sort_note = ""
     if paginator.capped and request.GET.get("sort", "").lstrip("-") not in ("", "issued"):
         # Over 10,000 rows only the date order is served by an index; sorting on names would sort them all.
@@ -40,9 +43,6 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
         "urls": {
             "users": reverse("people:user_badges", args=[1]).removesuffix("1/badges/"),
             "issued": reverse("issued_badges:find"),
-            "classes": reverse("classes:list"),
-            "assignments": reverse("assignments:list"),
-            "batches": reverse("issued_badges:find") + "batches/",
         },
     }
     return render(request, "issued_badges/find.html", context)

@@ -8,12 +8,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.access.policy import administers
+from apps.access.policy import administers, roles_of
 
 from ..forms import ReinstateForm, RevokeForm
 from ..models import IssuedBadge
 from ..selectors import issued_badge_history
 from ..services import issued_badges_reinstate, issued_badges_revoke
+from ..sources import Origin, issuer_words, source_words
 
 
 @login_required
@@ -35,8 +36,11 @@ def issued_badge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "issued": issued,
+        "source": source_words(Origin.of(issued), request.user),
+        "issuer": issuer_words(issued.issued_by.display_name if issued.issued_by else "", issued.source),
         "history": issued_badge_history(issued_badge=issued),
         "can_revoke": administers(request.user, issued.badge.organization_id),
+        "may_find": roles_of(request.user).is_staff,
     }
     return render(request, "issued_badges/issued_badge_detail.html", context)
 
