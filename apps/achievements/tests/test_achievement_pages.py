@@ -506,6 +506,32 @@ def test_evaluate_now_runs_the_evaluator_and_the_list_says_so(named, client, eag
     assert "1 badge issued" in page
 
 
+def test_evaluate_now_names_its_presser_as_the_issuer_and_dates_the_badge_today(named, client, eager_celery):
+    """Issue 12: a badge met days ago and issued now says "Issued on" today (found by "Issued from" today) and
+    "Earned on" the day it was met; Evaluate now's badges name who pressed it, for their organization only."""
+    ours, theirs = make_student(named.alpha.org, username="quick-finisher"), make_student(named.beta.org)
+    met = timezone.now() - timedelta(days=25)
+    record(ours, Activity.COURSE_COMPLETED, met, course=named.alpha.course)
+    record(theirs, Activity.COURSE_COMPLETED, met, course=named.beta.course)
+    client.force_login(named.alpha.admin)
+    client.post(EVALUATE)
+    mine = IssuedBadge.objects.get(recipient=ours)
+    other = IssuedBadge.objects.get(recipient=theirs)
+    run = EvaluationRun.objects.get()
+    assert (mine.issued_by, mine.batch.created_by, mine.earned_at) == (named.alpha.admin, named.alpha.admin, met)
+    assert run.started_at <= mine.issued_at <= run.finished_at
+    assert (other.issued_by, other.batch.created_by) == (None, None)  # Beta's badge: not in Alpha's name
+
+    page = text(client.get(reverse("issued_badges:detail", args=[mine.pk])))
+    today, earned = (f"{timezone.localtime(d):%b} {timezone.localtime(d).day}, {d.year}" for d in (mine.issued_at, met))
+    assert f"Issued on {today}" in page and f"Earned on {earned}" in page
+    assert f"Issued by {named.alpha.admin.display_name}" in page
+    found = text(client.get(reverse("issued_badges:find"), {"issued_from": timezone.localdate().isoformat()}))
+    assert "quick-finisher" in found
+    before = (timezone.localdate() - timedelta(days=2)).isoformat()
+    assert "quick-finisher" not in text(client.get(reverse("issued_badges:find"), {"issued_to": before}))
+
+
 @pytest.mark.parametrize("persona", ["instructor", "student"])
 def test_only_administrators_may_evaluate_now(world, client, eager_celery, persona):
     client.force_login(getattr(world.alpha, persona))
@@ -655,7 +681,8 @@ def test_the_list_filters_by_words_and_status_and_says_why_a_bad_value_shows_not
     assert names(client.get(reverse("achievements:list"), {"q": "dorm"})) == ["Dormant"]
     bad = client.get(reverse("achievements:list"), {"status": "sometimes"})
     assert bad.status_code == 200 and names(bad) == []
-    assert "Select a valid choice" in bad.content.decode()
+    assert "Status: “sometimes” is not one of the choices." in bad.content.decode()
+    assert "Nothing is listed until the filters above are corrected." in bad.content.decode()
     html = client.get(reverse("achievements:list")).content.decode()
     assert world.beta.achievement.name not in html
 
