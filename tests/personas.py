@@ -1,17 +1,29 @@
 """Personas and a two-organization world shared by every test (loaded by the root conftest), Playwright set-up."""
 
 import os
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.accounts.tests.factories import UserFactory, make_administrator, make_instructor, make_student
+from apps.achievements.services.evaluation import achievements_evaluate
 from apps.achievements.tests.factories import AchievementFactory
+from apps.activity.models import ActivityRecord
 from apps.activity.tests.factories import ActivityRecordFactory
+from apps.assignments.models import CourseAssignment
 from apps.assignments.tests.factories import CourseAssignmentFactory
+from apps.badges.models import Badge
 from apps.badges.tests.factories import BadgeFactory
+from apps.classes.models import Classroom, Enrollment
 from apps.classes.tests.factories import ClassInstructorFactory, ClassroomFactory, EnrollmentFactory
+from apps.courses.models import Lab
 from apps.courses.tests.factories import CourseFactory, LabFactory, LearningPathFactory
+from apps.issued_badges.models import Source
+from apps.issued_badges.services import IssueRequest, badges_issue, issued_badges_revoke
 from apps.issued_badges.tests.factories import IssuedBadgeFactory
 from apps.organizations.tests.factories import OrganizationFactory
 
@@ -131,3 +143,61 @@ def eager_celery():
     app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield app
     app.conf.update(saved)
+
+
+# --- The demo world with a badge issued from every source -----------------------------------------------------
+
+DEMO_PERSONAS = ["admin", "nw-admin", "nw-instructor", "contractor", "cl-admin", "nw-student01", "cl-student01"]
+
+
+@pytest.fixture
+def demo_issued(db):
+    """seed_demo's world, and badges issued from every source: the Roster by the class's instructor and by the
+    contract instructor (to a Contoso student), the Issue Badges page, a course assignment, username lists of
+    both organizations, a class its instructors do not teach, the hourly evaluation and an administrator's
+    Evaluate now, one revoked. Returns the users by username."""
+    call_command("seed_demo", verbosity=0)
+    users = {user.username: user for user in User.objects.all()}
+    cloud = Classroom.objects.get(title="Cloud Fundamentals")
+    bootcamp = Classroom.objects.get(title="Data Analytics Bootcamp")
+    explorer, pioneer, star = (Badge.objects.get(name=n) for n in ("Cloud Explorer", "Lab Pioneer", "Contoso Star"))
+    northwind, contoso = explorer.organization, star.organization
+
+    def issue(badge, username, actor, source, **context):
+        return badges_issue(
+            IssueRequest(
+                badge_ids=[badge.pk], recipient_ids=[users[username].pk], actor=users[actor], source=source, **context
+            )
+        )
+
+    # A second Northwind class its instructors do not teach, and the assigned student in their class: rows of
+    # their students from pages they may not open.
+    evening = Classroom.objects.create(
+        organization=northwind, course=cloud.course, title="Cloud Fundamentals (evening)", starts_at=cloud.starts_at,
+        ends_at=cloud.ends_at,
+    )  # fmt: skip
+    for username in ("nw-student01", "nw-student21"):
+        Enrollment.objects.get_or_create(classroom=evening, student=users[username])
+        Enrollment.objects.get_or_create(classroom=cloud, student=users[username])
+    issue(pioneer, "nw-student01", "nw-admin", Source.ROSTER, classroom=evening)
+    issue(explorer, "nw-student01", "nw-instructor", Source.ROSTER, classroom=cloud)
+    issue(explorer, "cl-student01", "contractor", Source.ROSTER, classroom=cloud)
+    issue(explorer, "nw-student02", "nw-admin", Source.BATCH, classroom=cloud)
+    assignment = CourseAssignment.objects.get(student=users["nw-student21"])
+    issue(explorer, "nw-student21", "nw-admin", Source.ASSIGNMENT, course_assignment=assignment)
+    issue(explorer, "nw-student03", "nw-admin", Source.USERNAMES, organization=northwind)
+    issue(star, "cl-student01", "cl-admin", Source.ROSTER, classroom=bootcamp)
+    issue(star, "cl-student02", "cl-admin", Source.USERNAMES, organization=contoso)
+    revoked = issue(explorer, "nw-student04", "nw-admin", Source.USERNAMES, organization=northwind)
+    issued_badges_revoke(ids=[revoked.outcomes[0].issued_badge_id], actor=users["nw-admin"], reason="Issued by mistake")
+    achievements_evaluate()  # the hourly run: Lab Pioneer and Cloud Architect from the demo's activity
+    ActivityRecord.objects.create(
+        user=users["nw-student05"],
+        kind=ActivityRecord.Kind.LAB_LAUNCHED,
+        lab=Lab.objects.get(code="CF-101-L1"),
+        points=10,
+        occurred_at=timezone.now() - timedelta(hours=1),
+    )
+    achievements_evaluate(trigger="manual", requested_by=users["nw-admin"])  # Evaluate now
+    assert pioneer.issued_badges.count() == 4  # nw-student01 held it by hand before the evaluation
+    return users

@@ -1,84 +1,22 @@
 """No link leads to a dead end: every link on every page a persona reaches opens for that persona.
 
-The demo world with a badge issued from every source (roster by the class's instructor and by the contract
-instructor, Issue Badges page, course assignment, username lists of both organizations, the hourly evaluation
-and an administrator's Evaluate now, one revoked), walked from the home page by following links as each demo
-persona: no link answers 403, 404 or 500. A link is shown only to who may open it.
+The demo world with a badge issued from every source (``demo_issued`` in tests/personas.py), walked from the
+home page by following links as each demo persona: no link answers 403, 404 or 500. A link is shown only to
+who may open it.
 """
 
 import re
 from collections import Counter, deque
-from datetime import timedelta
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
 
-from apps.accounts.models import User
-from apps.achievements.services.evaluation import achievements_evaluate
-from apps.activity.models import ActivityRecord
-from apps.assignments.models import CourseAssignment
-from apps.badges.models import Badge
-from apps.classes.models import Classroom, Enrollment
-from apps.courses.models import Lab
-from apps.issued_badges.models import Source
-from apps.issued_badges.services import IssueRequest, badges_issue, issued_badges_revoke
+from .personas import DEMO_PERSONAS as PERSONAS
 
 HREF = re.compile(r'href="([^"#]*)"')
 PER_ROUTE = 25  # distinct URLs followed per URL name and persona: every object of the world, not every filter
-PERSONAS = ["admin", "nw-admin", "nw-instructor", "contractor", "cl-admin", "nw-student01", "cl-student01"]
-
-
-@pytest.fixture
-def demo_world(db):
-    call_command("seed_demo", verbosity=0)
-    users = {user.username: user for user in User.objects.all()}
-    cloud = Classroom.objects.get(title="Cloud Fundamentals")
-    bootcamp = Classroom.objects.get(title="Data Analytics Bootcamp")
-    explorer, pioneer, star = (Badge.objects.get(name=n) for n in ("Cloud Explorer", "Lab Pioneer", "Contoso Star"))
-    northwind, contoso = explorer.organization, star.organization
-
-    def issue(badge, username, actor, source, **context):
-        return badges_issue(
-            IssueRequest(
-                badge_ids=[badge.pk], recipient_ids=[users[username].pk], actor=users[actor], source=source, **context
-            )
-        )
-
-    # A second Northwind class its instructors do not teach, and the assigned student in their class: rows of
-    # their students from pages they may not open.
-    evening = Classroom.objects.create(
-        organization=northwind, course=cloud.course, title="Cloud Fundamentals (evening)", starts_at=cloud.starts_at,
-        ends_at=cloud.ends_at,
-    )  # fmt: skip
-    for username in ("nw-student01", "nw-student21"):
-        Enrollment.objects.get_or_create(classroom=evening, student=users[username])
-        Enrollment.objects.get_or_create(classroom=cloud, student=users[username])
-    issue(pioneer, "nw-student01", "nw-admin", Source.ROSTER, classroom=evening)
-    issue(explorer, "nw-student01", "nw-instructor", Source.ROSTER, classroom=cloud)
-    issue(explorer, "cl-student01", "contractor", Source.ROSTER, classroom=cloud)
-    issue(explorer, "nw-student02", "nw-admin", Source.BATCH, classroom=cloud)
-    assignment = CourseAssignment.objects.get(student=users["nw-student21"])
-    issue(explorer, "nw-student21", "nw-admin", Source.ASSIGNMENT, course_assignment=assignment)
-    issue(explorer, "nw-student03", "nw-admin", Source.USERNAMES, organization=northwind)
-    issue(star, "cl-student01", "cl-admin", Source.ROSTER, classroom=bootcamp)
-    issue(star, "cl-student02", "cl-admin", Source.USERNAMES, organization=contoso)
-    revoked = issue(explorer, "nw-student04", "nw-admin", Source.USERNAMES, organization=northwind)
-    issued_badges_revoke(ids=[revoked.outcomes[0].issued_badge_id], actor=users["nw-admin"], reason="Issued by mistake")
-    achievements_evaluate()  # the hourly run: Lab Pioneer and Cloud Architect from the demo's activity
-    ActivityRecord.objects.create(
-        user=users["nw-student05"],
-        kind=ActivityRecord.Kind.LAB_LAUNCHED,
-        lab=Lab.objects.get(code="CF-101-L1"),
-        points=10,
-        occurred_at=timezone.now() - timedelta(hours=1),
-    )
-    achievements_evaluate(trigger="manual", requested_by=users["nw-admin"])  # Evaluate now
-    assert pioneer.issued_badges.count() == 4  # nw-student01 held it by hand before the evaluation
-    return users
 
 
 def _links(html: str, base: str) -> list[str]:
@@ -93,8 +31,8 @@ def _links(html: str, base: str) -> list[str]:
 
 
 @pytest.mark.parametrize("username", PERSONAS)
-def test_every_link_opens_for_whoever_sees_it(demo_world, client, username):
-    person = demo_world[username]
+def test_every_link_opens_for_whoever_sees_it(demo_issued, client, username):
+    person = demo_issued[username]
     client.force_login(person)
     # From the home page, and from the pages of the person's own badges (a student's e-mail links there).
     starts = ["/"] + [

@@ -4,25 +4,42 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, Value
 from django.utils import timezone
 
 from apps.access import policy
-from apps.accounts.models import Membership, User, display_name, person_search
+from apps.accounts.models import User, display_name, person_search
 from apps.core.filters import ListFilterSet
 
-from .models import IssuedBadge, Source, related_model
+from .models import IssuanceBatch, IssuedBadge, Source, related_model
+from .sources import AUTOMATIC as AUTOMATIC_LABEL
+
+AUTOMATIC = "automatic"  # the "Issued by" choice of badges nobody issued by hand (the automatic evaluation)
 
 
-def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
-    """Every dropdown of Find Issued Badges as (id, label) pairs: only what ``user`` may see.
+def filter_choices(user) -> dict[str, list[tuple[object, str]]]:
+    """Every dropdown of Find Issued Badges as (value, label) pairs: every value of the rows ``user`` sees is
+    offered, and nothing else of other organizations'.
 
-    Plain rows, no model instances; the organizations are those owning the visible badges, read by
-    the same query. These lists also validate what is submitted, so a chosen id costs no query.
+    The rows split in two (the access policy's ``issued_badge_parts``): those of the organizations the viewer
+    administers — all their badges, classes and course assignments are offered, and who issued there and from
+    which sources is read from their issuance batches (far fewer than issued badges) — and the viewer's own
+    others (held, issued, their students' where they teach), whose values are read from those rows. Plain rows,
+    no model instances; these lists also validate what is submitted, so a chosen id costs no query.
     """
+    admin, personal = policy.issued_badge_parts(user)
+    own = IssuedBadge.objects.filter(personal).order_by()
+    own = own.values_list("badge_id", "classroom_id", "course_assignment_id", "issued_by_id", "source")
+    none = Value(None, output_field=BigIntegerField())
+    made = IssuanceBatch.objects.filter(organization__in=admin).order_by()
+    made = made.values_list(none, none, none, "created_by_id", "source")
+    found = list(own.union(made))  # one query, each combination once
+    badge_ids, class_ids, assignment_ids = ({row[i] for row in found} - {None} for i in range(3))
+    issuer_ids, sources = {row[3] for row in found}, {row[4] for row in found}
+
     badges = (
         related_model("badge")
-        .objects.visible_to(user)
+        .objects.filter(Q(organization__in=admin) | Q(pk__in=badge_ids))
         .order_by("name", "pk")
         .values_list("pk", "name", "organization_id", "organization__name")
     )
@@ -31,46 +48,29 @@ def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
     for pk, name, organization_id, organization_name in badges:
         badge_choices.append((pk, name))
         organizations[organization_id] = organization_name
-    classrooms = related_model("classroom").objects
-    classrooms = classrooms.filter(
-        Q(pk__in=classrooms.administered_by(user)) | Q(pk__in=policy.taught_classrooms(user))
-    ).order_by("-starts_at", "pk")
-    assignments = related_model("course_assignment").objects.administered_by(user).order_by("-starts_at", "pk")
+    classrooms = related_model("classroom").objects.filter(
+        Q(organization__in=admin) | Q(pk__in=class_ids) | Q(pk__in=policy.taught_classrooms(user))
+    )
+    assignments = related_model("course_assignment").objects
+    assignments = assignments.filter(Q(organization__in=admin) | Q(pk__in=assignment_ids))
+    issuers = User.objects.filter(pk__in=issuer_ids - {None}).order_by("last_name", "first_name", "username")
     return {
         "badge": badge_choices,
         "organization": sorted(organizations.items(), key=lambda item: (item[1], item[0])),
-        "classroom": list(classrooms.values_list("pk", "title")),
+        "classroom": list(classrooms.order_by("-starts_at", "pk").values_list("pk", "title")),
         "course_assignment": [
             (pk, f"{course} for {display_name(first, last, username)}")
-            for pk, course, first, last, username in assignments.values_list(
+            for pk, course, first, last, username in assignments.order_by("-starts_at", "pk").values_list(
                 "pk", "course__title", "student__first_name", "student__last_name", "student__username"
             )
         ],
+        "source": [(value, label) for value, label in Source.choices if value in sources],
         "issued_by": [
             (pk, display_name(first, last, username))
-            for pk, first, last, username in _issuers(user).values_list("pk", "first_name", "last_name", "username")
-        ],
+            for pk, first, last, username in issuers.values_list("pk", "first_name", "last_name", "username")
+        ]
+        + ([(AUTOMATIC, AUTOMATIC_LABEL)] if None in issuer_ids else []),
     }
-
-
-def _issuers(user):
-    """People who may have issued what the viewer sees: themselves, the administrators and instructors
-    of their organizations and the instructors of the classes they teach.
-
-    One UNION of ids under ``pk IN``: PostgreSQL looks those few people up by key, where an OR of
-    subqueries would scan every user.
-    """
-    admin_ids = policy.administered_organization_ids(user)
-    staff = Membership.objects.filter(
-        organization__in=admin_ids, role__in=[Membership.Role.ADMINISTRATOR, Membership.Role.INSTRUCTOR]
-    ).values_list("user_id")
-    teaching = User.objects.filter(
-        Q(instructor_links__classroom__organization__in=admin_ids)
-        | Q(instructor_links__classroom__in=policy.taught_classrooms(user))
-    ).values_list("pk")
-    themselves = User.objects.filter(pk=user.pk).values_list("pk")
-    ids = staff.order_by().union(teaching.order_by(), themselves.order_by())
-    return User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username")
 
 
 STUDENT_IDS_LIMIT = 2000
@@ -102,15 +102,15 @@ class IssuedBadgeFilter(ListFilterSet):
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": "Name, username or e-mail"}),
     )
-    # The choices of these five are the viewer's own, set in __init__ from filter_choices().
+    # The choices of these seven are the viewer's own, set in __init__ from filter_choices().
     badge = django_filters.ChoiceFilter(label="Badge", empty_label="Any badge")
     organization = django_filters.ChoiceFilter(
         field_name="badge__organization", label="Organization", empty_label="Any organization"
     )
     classroom = django_filters.ChoiceFilter(label="Class", empty_label="Any class")
     course_assignment = django_filters.ChoiceFilter(label="Course assignment", empty_label="Any course assignment")
-    source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
-    issued_by = django_filters.ChoiceFilter(label="Issued by", empty_label="Anyone")
+    source = django_filters.ChoiceFilter(empty_label="Any source")
+    issued_by = django_filters.ChoiceFilter(label="Issued by", empty_label="Anyone", method="filter_issued_by")
     issued_from = django_filters.DateFilter(label="Issued from", method="filter_from", widget=DateInput)
     issued_to = django_filters.DateFilter(label="Issued to", method="filter_to", widget=DateInput)
     status = django_filters.ChoiceFilter(
@@ -163,6 +163,11 @@ class IssuedBadgeFilter(ListFilterSet):
 
     def filter_to(self, queryset, name, value):
         return queryset.filter(issued_at__lt=self._day_start(value + timedelta(days=1)))
+
+    def filter_issued_by(self, queryset, name, value):
+        if value == AUTOMATIC:
+            return queryset.filter(issued_by__isnull=True)
+        return queryset.filter(issued_by=value)
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(revoked_at__isnull=value == "active")

@@ -97,6 +97,10 @@ class IssuanceBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "issuance batches"
+        indexes = [
+            # Find Issued Badges' "Issued by" and "Source" choices: who issued in an organization, from where.
+            models.Index(fields=["organization", "created_by", "source"], name="issuance_batch_org_creator"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} batch of {self.created_at:%Y-%m-%d %H:%M}"
