@@ -181,15 +181,19 @@ def home_people(actor) -> QuerySet:
     return users.filter(organization__in=administered_organization_ids(actor), is_active=True)
 
 
-def is_staff_of(person, organization_id: int) -> bool:
-    """Is ``person`` an administrator or instructor of the organization's tree (a role there, or teaching one of
-    its classes)? Staff are not students: course assignments are for students."""
+def staff_of(organization_id: int) -> Q:
+    """A condition on people: administrators and instructors of the organization's tree (a role there, or
+    teaching one of its classes). Staff are not students: badges by hand and course assignments are for students.
+    """
     tree = descendant_ids([organization_id])
-    roles = _model("accounts.Membership").objects.filter(
-        user=person, organization__in=tree, role__in=[ADMINISTRATOR, INSTRUCTOR]
-    )
-    teaches = _model("classes.ClassInstructor").objects.filter(instructor=person, classroom__organization__in=tree)
-    return roles.exists() or teaches.exists()
+    roles = _model("accounts.Membership").objects.filter(organization__in=tree, role__in=[ADMINISTRATOR, INSTRUCTOR])
+    teaching = _model("classes.ClassInstructor").objects.filter(classroom__organization__in=tree)
+    return Q(pk__in=roles.values("user_id")) | Q(pk__in=teaching.values("instructor_id"))
+
+
+def is_staff_of(person, organization_id: int) -> bool:
+    """Is ``person`` one of ``staff_of(organization_id)``?"""
+    return _model("accounts.User").objects.filter(staff_of(organization_id), pk=person.pk).exists()
 
 
 # --- Instructors ---------------------------------------------------------------------------------------------

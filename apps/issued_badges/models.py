@@ -56,6 +56,7 @@ class Outcome(models.TextChoices):
     NOT_PERMITTED = "not_permitted", "Not permitted"
     BADGE_NOT_FOUND = "badge_not_found", "Badge not found"
     RECIPIENT_NOT_FOUND = "recipient_not_found", "Student not found"
+    NOT_A_STUDENT = "not_a_student", "Staff, not a student"
 
 
 class IssuanceBatch(models.Model):

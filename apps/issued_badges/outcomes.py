@@ -26,6 +26,9 @@ _SENTENCES = {
     Outcome.NOT_PERMITTED: "You are not allowed to issue badges from {context}.",
     Outcome.BADGE_NOT_FOUND: "{badge} does not exist.",
     Outcome.RECIPIENT_NOT_FOUND: "{student} does not exist.",
+    Outcome.NOT_A_STUDENT: (
+        "{student} is an administrator or instructor of this organization: badges are issued to students only."
+    ),
 }
 
 # Codes whose badge or student may belong to another organization: never show their names

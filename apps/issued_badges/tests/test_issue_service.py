@@ -236,6 +236,36 @@ def test_the_username_list_and_api_need_an_administrator_of_the_badges_organizat
     assert [o.code for o in report.outcomes] == [Outcome.ISSUED]
 
 
+def test_badges_by_hand_are_for_students_not_the_organizations_staff(world):
+    """Issue 12: an administrator awarding themselves or an instructor — by username list or on a Roster where
+    the instructor is enrolled — is refused, each with its reason; the student beside them is issued."""
+    badge = _fresh_badge(world)
+    EnrollmentFactory(classroom=world.alpha.classroom, student=world.alpha.instructor)
+    listed = badges_issue(
+        IssueRequest(
+            actor=world.alpha.admin, source=Source.USERNAMES, organization=world.alpha.org, badge_ids=[badge.pk],
+            recipient_ids=[world.alpha.admin.pk, world.alpha.instructor.pk, world.alpha.student.pk],
+        )
+    )  # fmt: skip
+    assert _codes(listed) == {
+        (badge.pk, world.alpha.admin.pk): Outcome.NOT_A_STUDENT,
+        (badge.pk, world.alpha.instructor.pk): Outcome.NOT_A_STUDENT,
+        (badge.pk, world.alpha.student.pk): Outcome.ISSUED,
+    }
+    refused = next(o for o in listed.outcomes if o.recipient_id == world.alpha.instructor.pk)
+    assert refused.message == (
+        f"{world.alpha.instructor.display_name} is an administrator or instructor of this organization: "
+        "badges are issued to students only."
+    )
+    roster = _roster(world, world.alpha.admin, [_fresh_badge(world)], [world.alpha.instructor])
+    assert [o.code for o in roster.outcomes] == [Outcome.NOT_A_STUDENT]
+    assert list(IssuedBadge.objects.filter(badge=badge).values_list("recipient_id", flat=True)) == [
+        world.alpha.student.pk
+    ]
+    assert not IssuedBadge.objects.filter(recipient__in=[world.alpha.admin, world.alpha.instructor]).exists()
+    assert IssuanceLog.objects.filter(reason_code=Outcome.NOT_A_STUDENT).count() == 3
+
+
 def test_the_same_key_issues_nothing_twice_and_gives_the_same_report(world):
     badge = _fresh_badge(world)
     first = _roster(
@@ -281,9 +311,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_pairs(world):
     big = _queries(lambda: _roster(world, admin, big_badges, students))
     assert small == big
     if connection.vendor == "postgresql":
-        # savepoint, badges, students, enrollments, batch, insert + log issued, log conflicts,
-        # batch counts, release savepoint
-        assert big == 9
+        # savepoint, badges, students, enrollments, the organization tree and the staff among the students,
+        # batch, insert + log issued, log conflicts, batch counts, release savepoint
+        assert big == 11
     assert IssuedBadge.objects.filter(badge__in=big_badges).count() == 400
 
 
