@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.access.policy import IssuerScope, issuer_scope
 from apps.issued_badges.choose_badge import render_choose_badge, select_a_badge
 from apps.issued_badges.models import IssuanceBatch, Source
+from apps.issued_badges.selectors import batch_retryable_count
 from apps.issued_badges.services import IssueRequest, badges_issue, batch_report
 
 from .filters import ClassroomFilter, RosterFilter
@@ -135,19 +136,21 @@ def issue_badges(request: HttpRequest, pk: int) -> HttpResponse:
         ids = form.cleaned_data if hasattr(form, "cleaned_data") else {}
         chosen_badges = manual_badges_for(classroom=classroom).filter(pk__in=ids.get("badges") or [])
         chosen_students = issuable_students(classroom=classroom, scope=scope).filter(pk__in=ids.get("students") or [])
-    report = None
+    report, retryable = None, 0
     if batch_id := request.GET.get("batch"):
         batch = _batch_of(request, classroom, batch_id)
         if batch is None:
             messages.warning(request, "That issuance was not found.")
         else:
             report = batch_report(batch, replayed=bool(request.GET.get("again")))
+            retryable = batch_retryable_count(batch=batch) if batch.failed_count else 0
     context = {
         "classroom": classroom,
         "form": form,
         "chosen_badges": chosen_badges,
         "chosen_students": chosen_students,
         "report": report,
+        "retryable": retryable,
     }
     return render(request, "classes/issue_badges.html", context)
 

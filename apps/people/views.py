@@ -21,13 +21,15 @@ def _person_page(request: HttpRequest, person: User) -> HttpResponse:
     for item in issued:
         item.source_words = source_words(Origin.of(item), request.user)
     own_page = person.pk == request.user.pk
+    explanations = explain_achievements(viewer=request.user, person=person, holding=issued)
     context = {
         "person": person,
         "own_page": own_page,
         "issued": issued,
         "active_count": sum(not i.is_revoked for i in issued),
         "achievements": achievements_earned(viewer=request.user, person=person),
-        "explanations": explain_achievements(viewer=request.user, person=person, holding=issued),
+        "explanations": explanations,
+        "all_held": all(explanation.badge_state for explanation in explanations),
         "can_revoke": not own_page and roles_of(request.user).is_admin,
     }
     return render(request, "people/user_badges.html", context)

@@ -55,6 +55,19 @@ def test_a_failure_shows_the_warning_and_both_lists(world, client):
     assert "has already earned Alpha Academy Star" in failed
 
 
+def test_retrying_is_offered_only_when_a_failure_can_be_mended(world, client):
+    """Issue 12: "already earned" never succeeds later, so it is not offered for retry; a badge not enabled for
+    manual issuance can be switched on, so it is — with the number that can be retried."""
+    client.force_login(world.alpha.admin)
+    held = _post(client, world, [world.alpha.badge], [world.alpha.student], key="held")  # the student holds it
+    page = " ".join(held.content.decode().split())
+    assert "The following badge issuances failed:" in page
+    assert "to download the outcomes as CSV" in page and "retry" not in page
+    off = BadgeFactory(organization=world.alpha.org, name="Quiet Badge", manual_issuance_enabled=False)
+    mendable = " ".join(_post(client, world, [off], [world.alpha.student], key="off").content.decode().split())
+    assert "to retry the 1 failed one that can be mended" in mendable
+
+
 def test_an_organization_instructor_posting_students_outside_their_scope_gets_per_pair_failures(world, client):
     badge = BadgeFactory(organization=world.alpha.org)
     client.force_login(world.alpha.instructor)
