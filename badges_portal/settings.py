@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
@@ -171,9 +172,10 @@ PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Celery: Redis when configured, else kombu's filesystem transport (one host).
 REDIS_URL = _env_str("REDIS_URL")
-CELERY_BROKER_URL = _env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+# The filesystem transport ignores the host; naming one spares a warning at every start of the worker.
+CELERY_BROKER_URL = _env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost//"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
     _broker_dir.mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -195,10 +197,24 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 
+# Every record is printed once, by the root's console handler. Django's default configuration gives the "django"
+# logger a console handler of its own (under DEBUG) and lets it propagate to the root too, which printed each of
+# its messages twice ("Watching for file changes with StatReloader"): "django" keeps only mail_admins here.
+# Naming "django" resets its children, so runserver's request log keeps Django's own handler and format.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": DEFAULT_LOGGING["filters"]["require_debug_false"]},
+    "formatters": {"django.server": DEFAULT_LOGGING["formatters"]["django.server"]},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+        "mail_admins": DEFAULT_LOGGING["handlers"]["mail_admins"],
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

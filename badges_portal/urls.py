@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
@@ -15,16 +14,7 @@ urlpatterns = [
     path("assignments/", include("apps.assignments.urls")),
     path("achievements/activity/", include("apps.activity.urls")),
     path("achievements/", include("apps.achievements.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            redirect_authenticated_user=True,
-            extra_context={"debug_demo": settings.DEBUG},
-        ),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
 ]
 

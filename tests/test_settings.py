@@ -36,7 +36,7 @@ def test_with_nothing_but_debug_it_runs_on_sqlite_console_mail_and_the_filesyste
     values = json.loads(result.stdout)
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["name"] == str(tmp_path / "db.sqlite3")
-    assert values["broker"] == "filesystem://"
+    assert values["broker"] == "filesystem://localhost//"
     assert values["email"] == "django.core.mail.backends.console.EmailBackend"
     assert (tmp_path / "celery-broker").is_dir()
 
@@ -44,7 +44,7 @@ def test_with_nothing_but_debug_it_runs_on_sqlite_console_mail_and_the_filesyste
 def test_empty_database_url_counts_as_unset(tmp_path):
     values = json.loads(_settings(tmp_path, DEBUG="1", DATABASE_URL="", REDIS_URL="").stdout)
     assert values["engine"] == "django.db.backends.sqlite3"
-    assert values["broker"] == "filesystem://"
+    assert values["broker"] == "filesystem://localhost//"
 
 
 def test_production_reads_postgres_redis_and_smtp_from_the_environment(tmp_path):

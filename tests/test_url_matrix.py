@@ -20,6 +20,7 @@ from apps.issued_badges.services import IssueRequest, badges_issue
 PERSONAS = "PABICSN"
 
 ALL = "200 200 200 200 200 200 302"
+PUBLIC = "200 200 200 200 200 200 200"  # forgot password: signed in or not
 STAFF = "200 200 200 200 200 403 302"  # administrators and instructors
 ADMINS = "200 200 200 403 403 403 302"
 POST_ONLY = "405 405 405 405 405 405 302"
@@ -59,6 +60,12 @@ TABLE = {
     "home": Row(ALL),
     "login": Row("302 302 302 302 302 302 200"),
     "logout": Row("405 405 405 405 405 405 405"),
+    "password_reset": Row(PUBLIC),
+    "password_reset_done": Row(PUBLIC),
+    "password_reset_confirm": Row(PUBLIC, (lambda world, side: "MQ", lambda world, side: "no-such-token")),
+    "password_reset_complete": Row(PUBLIC),
+    "password_change": Row(ALL),
+    "password_change_done": Row(ALL),
     "people:list": Row(STAFF),
     "people:my_badges": Row(ALL),
     "people:user_badges": Row(PERSON_PAGE, (lambda world, side: side.person.pk,)),
@@ -230,6 +237,8 @@ POST_TABLE = {
     "achievements:activate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),  # already active: back to its page
     "achievements:evaluate": Row("302 302 302 403 403 403 302"),
     "issued_badges:batch_retry": Row(("302 302 404 302 404 404 302", "302 404 302 404 404 404 302"), (_batch,)),
+    "password_change": Row(ALL),  # no body: the form again, with its errors
+    "password_reset": Row(PUBLIC),
 }
 
 

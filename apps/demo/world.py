@@ -7,6 +7,7 @@ when a user is created. Demo only — never run against production data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,6 +28,48 @@ from apps.organizations.models import Organization
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo world only, documented
 ART = Path(__file__).resolve().parent / "badge_art"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A named person of the demo world; ``who`` is how the sign-in page's hint and README describe them."""
+
+    username: str
+    first_name: str
+    last_name: str
+    who: str
+
+
+ADMIN = DemoUser("admin", "Avery", "Admin", "platform admin (also /admin/)")
+NW_ADMIN = DemoUser("nw-admin", "Nadia", "Walsh", "administrator of Northwind Academy (and its child Northwind Labs)")
+NW_INSTRUCTOR = DemoUser(
+    "nw-instructor", "Ian", "Navarro", "Northwind organization instructor of the class Cloud Fundamentals"
+)
+CONTRACTOR = DemoUser(
+    "contractor", "Casey", "Reed", "contract instructor (home: Contoso Learning) of Cloud Fundamentals"
+)
+CL_ADMIN = DemoUser(
+    "cl-admin", "Clara", "Lindqvist", "administrator of Contoso Learning, teaches Data Analytics Bootcamp"
+)
+STAFF = (ADMIN, NW_ADMIN, NW_INSTRUCTOR, CONTRACTOR, CL_ADMIN)
+NORTHWIND_STUDENTS = [f"nw-student{n:02}" for n in range(1, 31)]
+CONTOSO_STUDENTS = [f"cl-student{n:02}" for n in range(1, 11)]
+# The demo world's first organization: where it exists, seed_demo has run (the sign-in page's hint asks).
+NORTHWIND_SLUG = "northwind-academy"
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """Every demo login as README's "Demo logins" lists it: (username, or a range of usernames; who)."""
+    return [(person.username, person.who) for person in STAFF] + [
+        (f"{NORTHWIND_STUDENTS[0]}…{NORTHWIND_STUDENTS[-1]}", "students of Northwind Academy"),
+        (f"{CONTOSO_STUDENTS[0]}…{CONTOSO_STUDENTS[-1]}", "students of Contoso Learning"),
+    ]
+
+
+def demo_world_present() -> bool:
+    """Whether seed_demo has run on this database."""
+    return Organization.objects.filter(slug=NORTHWIND_SLUG).exists()
+
 
 FIRST_NAMES = [
     "Ava", "Liam", "Maya", "Noah", "Zoe", "Ethan", "Isla", "Lucas", "Aria", "Owen",
@@ -65,6 +108,9 @@ class _Seeder:
             self._password_hash = make_password(DEMO_PASSWORD)
         return self._password_hash
 
+    def person(self, person: DemoUser, organization, **extra) -> User:
+        return self.user(person.username, person.first_name, person.last_name, organization, **extra)
+
     def user(self, username, first, last, organization, **extra) -> User:
         defaults = {
             "first_name": first,
@@ -92,32 +138,32 @@ def seed_demo_world() -> dict[str, int]:
     s = _Seeder()
     Role = Membership.Role
 
-    northwind = s.get_or_create(Organization, slug="northwind-academy", defaults={"name": "Northwind Academy"})
+    northwind = s.get_or_create(Organization, slug=NORTHWIND_SLUG, defaults={"name": "Northwind Academy"})
     s.get_or_create(Organization, slug="northwind-labs", defaults={"name": "Northwind Labs", "parent": northwind})
     contoso = s.get_or_create(Organization, slug="contoso-learning", defaults={"name": "Contoso Learning"})
 
     issue_badge = Permission.objects.get(content_type__app_label="issued_badges", codename="issue_badge")
-    s.user("admin", "Avery", "Admin", None, is_superuser=True, is_staff=True)
-    nw_admin = s.user("nw-admin", "Nadia", "Walsh", northwind)
+    s.person(ADMIN, None, is_superuser=True, is_staff=True)
+    nw_admin = s.person(NW_ADMIN, northwind)
     nw_admin.user_permissions.add(issue_badge)
     s.member(nw_admin, northwind, Role.ADMINISTRATOR)
-    nw_instructor = s.user("nw-instructor", "Ian", "Navarro", northwind)
+    nw_instructor = s.person(NW_INSTRUCTOR, northwind)
     s.member(nw_instructor, northwind, Role.INSTRUCTOR)
-    contractor = s.user("contractor", "Casey", "Reed", contoso, is_contract_instructor=True)
+    contractor = s.person(CONTRACTOR, contoso, is_contract_instructor=True)
     s.member(contractor, contoso, Role.INSTRUCTOR)
-    cl_admin = s.user("cl-admin", "Clara", "Lindqvist", contoso)
+    cl_admin = s.person(CL_ADMIN, contoso)
     cl_admin.user_permissions.add(issue_badge)
     s.member(cl_admin, contoso, Role.ADMINISTRATOR)
     s.member(cl_admin, contoso, Role.INSTRUCTOR)
 
     nw_students = []
-    for n in range(1, 31):
-        student = s.user(f"nw-student{n:02}", FIRST_NAMES[n - 1], LAST_NAMES[n % len(LAST_NAMES)], northwind)
+    for n, username in enumerate(NORTHWIND_STUDENTS, start=1):
+        student = s.user(username, FIRST_NAMES[n - 1], LAST_NAMES[n % len(LAST_NAMES)], northwind)
         s.member(student, northwind, Role.STUDENT)
         nw_students.append(student)
     cl_students = []
-    for n in range(1, 11):
-        student = s.user(f"cl-student{n:02}", FIRST_NAMES[-n], LAST_NAMES[(n * 7) % len(LAST_NAMES)], contoso)
+    for n, username in enumerate(CONTOSO_STUDENTS, start=1):
+        student = s.user(username, FIRST_NAMES[-n], LAST_NAMES[(n * 7) % len(LAST_NAMES)], contoso)
         s.member(student, contoso, Role.STUDENT)
         cl_students.append(student)
 

@@ -1,6 +1,11 @@
 """Sign in and sign out."""
 
+import re
+from io import StringIO
+
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 
 from apps.accounts.tests.factories import UserFactory
@@ -44,3 +49,28 @@ def test_sign_out_is_a_post(client):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def _readme_demo_logins() -> list[str]:
+    """Every username README's "Demo logins" table names (`nw-student01`…`nw-student30` gives both ends)."""
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    section = readme.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return [name for row in rows for name in re.findall(r"`([^`]+)`", row)]
+
+
+def test_the_demo_hint_lists_every_demo_login_when_the_demo_world_is_loaded(client):
+    call_command("seed_demo", stdout=StringIO())
+    html = client.get(reverse("login")).content.decode()
+    hint = html.split('id="demo-hint-title"', 1)[1]
+    assert "demo-pass-123" in hint
+    logins = _readme_demo_logins()
+    assert {"admin", "nw-admin", "cl-admin", "nw-student30", "cl-student10"} <= set(logins)
+    assert [name for name in logins if name not in hint] == []
+
+
+def test_there_is_no_demo_hint_without_the_demo_world_even_in_debug(client, settings):
+    settings.DEBUG = True
+    UserFactory(username="nw-admin")
+    html = client.get(reverse("login")).content.decode()
+    assert "demo-pass-123" not in html and "Demo logins" not in html

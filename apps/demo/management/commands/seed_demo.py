@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from apps.demo.world import DEMO_PASSWORD, seed_demo_world
+from apps.demo.world import DEMO_PASSWORD, NORTHWIND_STUDENTS, STAFF, seed_demo_world
 
 
 class Command(BaseCommand):
@@ -15,7 +15,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo world created: {summary}."))
         else:
             self.stdout.write("Demo world already present: nothing to do.")
-        self.stdout.write(
-            f"Demo password for every user: {DEMO_PASSWORD} (demo only). "
-            "Try nw-admin, nw-instructor, contractor, cl-admin, nw-student01, admin."
-        )
+        usernames = [person.username for person in STAFF] + [NORTHWIND_STUDENTS[0]]
+        self.stdout.write(f"Demo password for every user: {DEMO_PASSWORD} (demo only). Try {', '.join(usernames)}.")
