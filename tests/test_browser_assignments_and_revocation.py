@@ -68,8 +68,27 @@ def test_revoke_with_a_reason_then_the_students_page_says_revoked(demo_world, si
     context = browser.new_context()
     student_page = sign_in(context.new_page(), "nw-student09")
     student_page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My Badges").click()
-    card = student_page.get_by_role("article").filter(has_text="Lab Pioneer")
+    card = student_page.get_by_role("article", name="Lab Pioneer")
     expect(card.get_by_text("Revoked", exact=True)).to_be_visible()
-    context.close()
+    expect(card).to_contain_text("Reason: “Lab done by someone else”")  # the student sees why
     issued = IssuedBadge.objects.get(recipient__username="nw-student09", badge__name="Lab Pioneer")
     assert issued.is_revoked and issued.revocation_reason == "Lab done by someone else"
+
+    # Reinstate asks for confirmation and a reason, which the history keeps.
+    page.get_by_role("button", name="Reinstate").click()
+    reinstate = page.get_by_role("dialog", name="Reinstate")
+    expect(reinstate).to_contain_text("Reinstate Lab Pioneer of")
+    expect(reinstate.get_by_label("Reason")).to_be_focused()
+    reinstate.get_by_role("button", name="Reinstate").click()  # no reason: the browser asks for one
+    expect(reinstate).to_be_visible()
+    issued.refresh_from_db()
+    assert issued.is_revoked
+    reinstate.get_by_label("Reason").fill("Checked again: the lab was theirs")
+    reinstate.get_by_role("button", name="Reinstate").click()
+    expect(page.get_by_role("alert")).to_contain_text("was reinstated.")
+    expect(page.get_by_role("list").filter(has_text="Checked again: the lab was theirs")).to_be_visible()
+    student_page.reload()
+    expect(card.get_by_text("Revoked", exact=True)).to_be_hidden()
+    context.close()
+    issued.refresh_from_db()
+    assert not issued.is_revoked

@@ -282,7 +282,7 @@ def test_only_the_badges_organization_revokes_or_reinstates_it(matrix_world, cli
 
     def reset():  # the state the action starts from: active to revoke, revoked to reinstate
         if action == "revoke":
-            issued_badges_reinstate(ids=[target.pk], actor=world.platform_admin)
+            issued_badges_reinstate(ids=[target.pk], actor=world.platform_admin, reason="Test")
         else:
             issued_badges_revoke(ids=[target.pk], actor=world.platform_admin, reason="Test")
 

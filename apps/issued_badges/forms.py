@@ -5,20 +5,19 @@ from django import forms
 from apps.core.forms import IdListField
 
 
+class ReasonField(forms.CharField):
+    """Why a badge is revoked or reinstated: required, kept in its history (blank once stripped is no reason)."""
+
+    def __init__(self, verb: str, **kwargs):
+        message = f"Give a reason to {verb}: it is kept with the badge and shown in its history."
+        super().__init__(max_length=1000, strip=True, error_messages={"required": message}, **kwargs)
+
+
 class RevokeForm(forms.Form):
     ids = IdListField(max_items=1000, noun="issued badge", error_messages={"required": "Choose what to revoke."})
-    reason = forms.CharField(
-        max_length=1000,
-        error_messages={"required": "Give a reason: it is kept with the badge and shown in its history."},
-    )
-
-    def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give a reason: it is kept with the badge and shown in its history.")
-        return reason
+    reason = ReasonField("revoke")
 
 
 class ReinstateForm(forms.Form):
-    ids = IdListField(max_items=1000, noun="issued badge")
-    reason = forms.CharField(max_length=1000, required=False)
+    ids = IdListField(max_items=1000, noun="issued badge", error_messages={"required": "Choose what to reinstate."})
+    reason = ReasonField("reinstate")

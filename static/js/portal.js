@@ -33,25 +33,25 @@
     if (body) body.innerHTML = loading;
   });
 
-  // Revoke Badge: the dialog learns which issued badges from the button that opened it (one, or the
-  // rows ticked on Find Issued Badges).
+  // Revoke Badge and Reinstate: the dialog learns which issued badges from the button that opened it (one, or
+  // the rows ticked on Find Issued Badges).
   document.addEventListener("show.bs.modal", (event) => {
-    if (event.target.id !== "revoke-dialog" || !event.relatedTarget) return;
+    if (!event.target.classList.contains("status-dialog") || !event.relatedTarget) return;
     const trigger = event.relatedTarget;
     let ids = [];
-    let label = trigger.dataset.revokeLabel;
-    if (trigger.hasAttribute("data-revoke-selected")) {
+    let label = trigger.dataset.dialogLabel;
+    if (trigger.hasAttribute("data-dialog-selected")) {
       ids = [...document.querySelectorAll("#bulk-form input[name=ids]:checked")].map((box) => box.value);
       label = `${ids.length} issued badge${ids.length === 1 ? "" : "s"}`;
     } else {
-      ids = [trigger.dataset.revokeIds];
+      ids = [trigger.dataset.dialogIds];
     }
-    const holder = event.target.querySelector("[data-revoke-ids]");
+    const holder = event.target.querySelector("[data-dialog-ids]");
     holder.replaceChildren(...ids.map((id) => Object.assign(document.createElement("input"), { type: "hidden", name: "ids", value: id })));
-    event.target.querySelector("[data-revoke-label]").textContent = label;
+    event.target.querySelector("[data-dialog-label]").textContent = label;
   });
   document.addEventListener("shown.bs.modal", (event) => {
-    if (event.target.id === "revoke-dialog") event.target.querySelector("textarea").focus();
+    if (event.target.classList.contains("status-dialog")) event.target.querySelector("textarea").focus();
   });
 
   // Find Issued Badges: select rows, then Revoke selected.

@@ -63,9 +63,12 @@ def issued_badges_revoke(*, ids: Iterable[int], actor: User, reason: str) -> lis
     return _set_revoked(ids=ids, actor=actor, reason=reason, revoke=True)
 
 
-def issued_badges_reinstate(*, ids: Iterable[int], actor: User, reason: str = "") -> list[RevocationResult]:
-    """Undo revocations (logged, with an optional reason). Administrators of the badge's organization only."""
-    return _set_revoked(ids=ids, actor=actor, reason=(reason or "").strip(), revoke=False)
+def issued_badges_reinstate(*, ids: Iterable[int], actor: User, reason: str) -> list[RevocationResult]:
+    """Undo revocations, with a reason kept in the log. Administrators of the badge's organization only."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("A reason is required to reinstate a badge.")
+    return _set_revoked(ids=ids, actor=actor, reason=reason, revoke=False)
 
 
 def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationResult]:

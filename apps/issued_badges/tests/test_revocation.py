@@ -67,7 +67,7 @@ def test_bad_requests_get_a_per_row_outcome_and_change_nothing(world):
     ]
     assert beta.issued.__class__.objects.get(pk=beta.issued.pk).revoked_at is None
     assert IssuedBadge.objects.get(pk=alpha.child_issued.pk).revocation_reason == "First"
-    [again] = issued_badges_reinstate(ids=[beta.badge.pk], actor=alpha.admin)
+    [again] = issued_badges_reinstate(ids=[beta.badge.pk], actor=alpha.admin, reason="Try")
     assert again.code == RevocationOutcome.NOT_FOUND
 
 

@@ -58,13 +58,17 @@ def test_reinstate_is_logged_and_shown_in_the_history(world, client):
     issued = world.alpha.issued
     client.force_login(world.alpha.admin)
     client.post(REVOKE, {"ids": issued.pk, "reason": "Mistake"})
-    client.post(REINSTATE, {"ids": issued.pk})
+    revoked = client.get(reverse("issued_badges:detail", args=[issued.pk])).content.decode()
+    assert 'data-bs-target="#reinstate-dialog"' in revoked and 'id="reinstate-dialog"' in revoked  # it asks first
+    refused = client.post(REINSTATE, {"ids": issued.pk, "reason": "   "}, follow=True)  # no reason: nothing changes
+    assert "Give a reason to reinstate: it is kept with the badge and shown in its history." in refused.content.decode()
+    issued.refresh_from_db()
+    assert issued.is_revoked
+    client.post(REINSTATE, {"ids": issued.pk, "reason": "Checked again"})
     html = client.get(reverse("issued_badges:detail", args=[issued.pk])).content.decode()
-    assert ">Active<" in html and "Revoked" in html and "Reinstated" in html
-    assert list(IssuanceLog.objects.filter(issued_badge=issued).order_by("pk").values_list("action", flat=True)) == [
-        "revoked",
-        "reinstated",
-    ]
+    assert ">Active<" in html and "Revoked" in html and "Reinstated" in html and "“Checked again”" in html
+    log = IssuanceLog.objects.filter(issued_badge=issued).order_by("pk").values_list("action", "reason")
+    assert list(log) == [("revoked", "Mistake"), ("reinstated", "Checked again")]
 
 
 def test_next_never_leaves_the_site(world, client):

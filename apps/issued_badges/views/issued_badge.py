@@ -56,29 +56,24 @@ def _back(request: HttpRequest, default: str) -> str:
 @require_POST
 def revoke(request: HttpRequest) -> HttpResponse:
     """Revoke Badge — one or several (bulk from Find Issued Badges), with a required reason."""
-    form = RevokeForm(request.POST)
+    return _change_status(request, RevokeForm(request.POST), issued_badges_revoke)
+
+
+@login_required
+@require_POST
+def reinstate(request: HttpRequest) -> HttpResponse:
+    """Reinstate: undo a revocation (administrators of the badge's organization), with a required reason."""
+    return _change_status(request, ReinstateForm(request.POST), issued_badges_reinstate)
+
+
+def _change_status(request: HttpRequest, form, change) -> HttpResponse:
     default = reverse("issued_badges:find")
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect(_back(request, default))
-    results = issued_badges_revoke(ids=form.cleaned_data["ids"], actor=request.user, reason=form.cleaned_data["reason"])
-    return _report_revocations(request, results, default)
-
-
-@login_required
-@require_POST
-def reinstate(request: HttpRequest) -> HttpResponse:
-    """Reinstate: undo a revocation (administrators of the badge's organization)."""
-    form = ReinstateForm(request.POST)
-    default = reverse("issued_badges:find")
-    if not form.is_valid():
-        messages.error(request, "Choose what to reinstate.")
-        return redirect(_back(request, default))
-    results = issued_badges_reinstate(
-        ids=form.cleaned_data["ids"], actor=request.user, reason=form.cleaned_data["reason"]
-    )
+    results = change(ids=form.cleaned_data["ids"], actor=request.user, reason=form.cleaned_data["reason"])
     return _report_revocations(request, results, default)
 
 
