@@ -95,14 +95,6 @@ class ActivityRecordForm(LaidOutForm, forms.Form):
 
 
 class ActivityImportForm(LaidOutForm, forms.Form):
-    example = (
-        "username,kind,reference,points,occurred_at\n"
-        "ava.nguyen,lab_launched,CF-101/CF-101-L1,10,2026-03-01T14:30\n"
-        "ava.nguyen,course_completed,CF-101,100,2026-03-02\n"
-        "ben.ortiz,exam_passed,CLOUD-ARCH,200,2026-03-05 09:00\n"
-        "ben.ortiz,points,,25,2026-03-06\n"
-    )
-
     file = forms.FileField(
         label="CSV file",
         help_text="UTF-8, at most 2 MB and 10,000 rows.",

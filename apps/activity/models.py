@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from apps.access.querysets import ScopedQuerySet
 
@@ -18,8 +19,18 @@ class ActivityKind(models.TextChoices):
     POINTS = "points", "Points awarded"
 
 
+def _target_key(field: str) -> Coalesce:
+    """A target column with NULL as 0: unique indexes treat NULLs as distinct, so two identical records
+    without a lab (a course completed) would never collide."""
+    return Coalesce(F(field), Value(0), output_field=models.BigIntegerField())
+
+
 class ActivityRecord(models.Model):
-    """Something a student did, with the points it earned. Append-only input to the evaluator."""
+    """Something a student did, with the points it earned. Append-only input to the evaluator.
+
+    Its natural key is (user, kind, target, occurred_at): the same thing done at the same moment is one record,
+    however often it is recorded, imported or posted (``activity_natural_key``), so points never count twice.
+    """
 
     Kind = ActivityKind
 
@@ -60,7 +71,21 @@ class ActivityRecord(models.Model):
                     | Q(kind="points")
                 ),
             ),
+            models.UniqueConstraint(
+                F("user"),
+                F("kind"),
+                _target_key("course"),
+                _target_key("lab"),
+                _target_key("learning_path"),
+                F("occurred_at"),
+                name="activity_natural_key",
+                violation_error_message="This activity is already recorded: same student, activity, target and time.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_kind_display()} at {self.occurred_at:%Y-%m-%d}"
+
+    def natural_key(self) -> tuple:
+        """What makes two records the same activity (the ``activity_natural_key`` constraint's columns)."""
+        return (self.user_id, self.kind, self.course_id, self.lab_id, self.learning_path_id, self.occurred_at)

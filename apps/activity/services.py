@@ -2,9 +2,13 @@
 
 Invariants: a record's target is the one its kind needs (a lab for lab_launched / lab_completed, a course
 for course_completed, a learning path with a final exam for exam_passed, none for points), points are 0 or
-more and ``occurred_at`` lies between 1970 and now. An import resolves usernames among the active users of
-the actor's administered organizations and codes among those organizations' catalog only, validates every
-row, and writes all of them in one transaction (``bulk_create``) or, if any row is wrong, nothing.
+more and ``occurred_at`` lies between 1970 and now. A record is unique by its natural key (user, kind, target,
+occurred_at; the database's ``activity_natural_key``): recording it again is refused with
+``ActivityAlreadyRecorded``, and an import skips such rows — repeated within the file or already stored —
+and counts them as "already recorded", so importing a file twice writes it once and no points count twice.
+An import resolves usernames among the active users of the actor's administered organizations and codes
+among those organizations' catalog only, validates every row, and writes all new ones in one transaction
+(``bulk_create``) or, if any row is wrong, nothing.
 Side effects: none beyond the rows; the hourly evaluator turns them into achievements and badges.
 """
 
@@ -15,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -39,6 +43,11 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_ERRORS_SHOWN = 50
 COLUMNS = ("username", "kind", "reference", "points", "occurred_at")
+KEY_LOOKUP_USERS = 500  # students per query when looking for the file's records already stored
+
+
+class ActivityAlreadyRecorded(ValueError):
+    """The activity is already recorded (same student, kind, target and time): nothing was written."""
 
 
 def occurred_at_problem(occurred_at: datetime, *, now: datetime | None = None) -> str:
@@ -78,15 +87,55 @@ def activity_record_create(
         raise ValueError("Points must be 0 or more.")
     if problem := occurred_at_problem(occurred_at):
         raise ValueError(f"The activity {problem}.")
-    return ActivityRecord.objects.create(user=student, kind=kind, points=points, occurred_at=occurred_at, **targets)
+    record = ActivityRecord(user=student, kind=kind, points=points, occurred_at=occurred_at, **targets)
+    try:
+        with transaction.atomic():  # the unique natural key decides, also between two simultaneous requests
+            record.save(force_insert=True)
+    except IntegrityError:
+        if not _stored_keys([record]):
+            raise
+        target = course or lab or learning_path
+        what = record.get_kind_display() + (f" “{target.title}”" if target else "")
+        when = f"{timezone.localtime(occurred_at):%Y-%m-%d at %H:%M}"
+        raise ActivityAlreadyRecorded(
+            f"{what} for {student.display_name} on {when} is already recorded: nothing was added."
+        ) from None
+    return record
+
+
+def _stored_keys(records: list[ActivityRecord]) -> set[tuple]:
+    """The natural keys of ``records`` that are already stored: one indexed read per 500 students (the
+    student's history between the earliest and latest time of theirs in ``records``)."""
+    spans: dict[int, list[datetime]] = {}
+    for record in records:
+        span = spans.setdefault(record.user_id, [record.occurred_at, record.occurred_at])
+        span[0], span[1] = min(span[0], record.occurred_at), max(span[1], record.occurred_at)
+    wanted, stored = {record.natural_key() for record in records}, set()
+    users = sorted(spans)
+    for start in range(0, len(users), KEY_LOOKUP_USERS):
+        chunk = users[start : start + KEY_LOOKUP_USERS]
+        earliest, latest = min(spans[u][0] for u in chunk), max(spans[u][1] for u in chunk)
+        found = ActivityRecord.objects.filter(
+            user_id__in=chunk, occurred_at__gte=earliest, occurred_at__lte=latest
+        ).values_list("user_id", "kind", "course_id", "lab_id", "learning_path_id", "occurred_at")
+        stored.update(key for key in found.order_by() if key in wanted)
+    return stored
 
 
 @dataclass(frozen=True)
 class ActivityImportResult:
-    """What an import did: ``imported`` records, or the ``errors`` (one per problem, "Line N: …") and none."""
+    """What an import did: ``imported`` new records and ``already_recorded`` rows skipped (stored before, or
+    repeated within the file), or the ``errors`` (one per problem, "Line N: …") and nothing written."""
 
     imported: int = 0
     errors: tuple[str, ...] = ()
+    already_recorded: int = 0
+
+    @property
+    def summary(self) -> str:
+        """“3 activity records imported; 2 already recorded (skipped).”"""
+        text = f"{self.imported} activity record{'' if self.imported == 1 else 's'} imported"
+        return text + (f"; {self.already_recorded} already recorded (skipped)." if self.already_recorded else ".")
 
     @property
     def ok(self) -> bool:
@@ -293,7 +342,8 @@ def activity_import_csv(*, actor: User, content: bytes) -> ActivityImportResult:
     """Import the activity rows of a CSV file (``content``: its bytes) on ``actor``'s organizations' catalog.
 
     Columns, header row required, any order: username, kind, reference, points, occurred_at. Every row
-    is validated; a file with any error imports nothing and gets every problem back, line by line.
+    is validated; a file with any error imports nothing and gets every problem back, line by line. A row whose
+    activity is already stored, or repeated on an earlier line, is skipped and counted, not an error.
     """
     try:
         rows = _read_rows(content)
@@ -312,5 +362,12 @@ def activity_import_csv(*, actor: User, content: bytes) -> ActivityImportResult:
     if errors:
         return ActivityImportResult(errors=tuple(errors))
     with transaction.atomic():
-        ActivityRecord.objects.bulk_create(records, batch_size=1000)
-    return ActivityImportResult(imported=len(records))
+        seen = _stored_keys(records)
+        new = []
+        for record in records:
+            if record.natural_key() not in seen:
+                seen.add(record.natural_key())
+                new.append(record)
+        # A simultaneous import of the same rows: the unique key makes the loser skip them, not fail.
+        ActivityRecord.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    return ActivityImportResult(imported=len(new), already_recorded=len(records) - len(new))

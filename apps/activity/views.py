@@ -12,8 +12,8 @@ from apps.core.pagination import CappedPaginator
 
 from .filters import ActivityFilter
 from .forms import ActivityImportForm, ActivityRecordForm
-from .selectors import activity_record_list
-from .services import activity_import_csv, activity_record_create
+from .selectors import activity_import_example, activity_record_list
+from .services import ActivityAlreadyRecorded, activity_import_csv, activity_record_create
 
 administrators_only = administrator_required("Only organization administrators record activity.")
 
@@ -34,9 +34,13 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 def activity_create(request: HttpRequest) -> HttpResponse:
     form = ActivityRecordForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        record = activity_record_create(**form.cleaned_data)
-        messages.success(request, f"{record.get_kind_display()} recorded for {record.user.display_name}.")
-        return redirect("activity:list")
+        try:
+            record = activity_record_create(**form.cleaned_data)
+        except ActivityAlreadyRecorded as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{record.get_kind_display()} recorded for {record.user.display_name}.")
+            return redirect("activity:list")
     return render(request, "activity/activity_form.html", {"form": form})
 
 
@@ -48,8 +52,12 @@ def activity_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result = activity_import_csv(actor=request.user, content=form.cleaned_data["file"].read())
         if result.ok:
-            plural = "" if result.imported == 1 else "s"
-            messages.success(request, f"{result.imported} activity record{plural} imported.")
+            messages.success(request, result.summary)
             return redirect("activity:list")
-    context = {"form": form, "result": result, "time_zone": timezone.get_default_timezone_name()}
+    context = {
+        "form": form,
+        "result": result,
+        "time_zone": timezone.get_default_timezone_name(),
+        "example": activity_import_example(user=request.user),
+    }
     return render(request, "activity/activity_import.html", context)

@@ -3,7 +3,16 @@
 Every list page filters through a subclass of ``ListFilterSet``: its queryset and dropdown choices are the
 viewer's own (set by the subclass from the access policy, in ``__init__``, from ``request``), its form renders
 with ``{% crispy filter.form %}`` as one responsive row of labelled controls ending with a submit button, and
-``filter.rows`` is what the page lists — nothing when the input is invalid, whose errors are shown instead.
+``filter.rows`` is what the page lists.
+
+Invalid filter values — one rule everywhere: **an invalid value lists nothing, never the unfiltered list.**
+``?badge=abc``, another organization's id, ``?sort=xyz`` or ``?issued_from=someday`` make ``rows`` empty and
+the bar's error summary names each wrong value by its control's label (“Sort by: “xyz” is not a column to
+sort by.”), hidden controls included; the page says nothing is listed until they are corrected. Ignoring the
+value instead would show rows that look filtered but are not. A CSV export over the same filters refuses
+with 400 and the same reasons (``apps.core.csv_export.refuse_invalid_filters``) rather than an empty file.
+A dropdown left out for having too few choices (``offer(at_least=…)``) still validates its parameter, as a
+hidden control, so the rule does not depend on how many organizations the viewer has.
 
 The bar's layout objects write their HTML directly instead of rendering a template per field and per option:
 Find Issued Badges renders ten controls, some with long lists, on a page that must answer in milliseconds.
@@ -22,9 +31,16 @@ from django.db.models import Q, QuerySet
 from django.forms.widgets import Input
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
 SEARCH_WORDS = 5  # words of ``q`` that count: a pasted paragraph does not become fifty LIKE conditions
 ERRORS_ID = "filter-errors"
+SHOWN_VALUE = 60  # characters of a wrong value quoted back
+# What is wrong with a value, by the kind of control (Django's own say "Select a valid choice" or "Enter a
+# valid date" without the value, which a hidden control or a date picker does not show either).
+NOT_A_CHOICE = "“%(value)s” is not one of the choices."
+NOT_A_SORT = "“%(value)s” is not a column to sort by."
+NOT_VALID = {forms.DateField: "a date (e.g. 2026-03-01)", forms.IntegerField: "a whole number"}
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -51,15 +67,16 @@ class ListFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
+        self.hidden: set[str] = set(self.carried)
 
     def offer(self, name: str, choices, *, at_least: int = 0) -> None:
         """Set a dropdown's choices: the viewer's own rows as (id, label) pairs. They also validate what is
-        submitted, so a chosen id costs no query. Fewer than ``at_least`` choices: the dropdown is left out."""
+        submitted, so a chosen id costs no query. Fewer than ``at_least`` choices: the dropdown is not shown,
+        but a submitted value is still validated (a hidden control) — never silently ignored."""
         choices = list(choices)
+        self.filters[name].extra["choices"] = choices
         if len(choices) < at_least:
-            del self.filters[name]
-        else:
-            self.filters[name].extra["choices"] = choices
+            self.hidden.add(name)
 
     def word_matches(self, word: str) -> Q:
         """The condition one word of ``q`` must meet."""
@@ -73,8 +90,18 @@ class ListFilterSet(django_filters.FilterSet):
 
     @property
     def rows(self) -> QuerySet:
-        """The filtered rows; none when the input is invalid (the form shows why) rather than ignoring it."""
-        return self.qs if not self.is_bound or self.form.is_valid() else self.queryset.none()
+        """The filtered rows; none when any value is invalid (the form says which) rather than ignoring it."""
+        return self.queryset.none() if self.invalid else self.qs
+
+    @property
+    def invalid(self) -> bool:
+        """Is any submitted value invalid? Then nothing is listed or exported (the module's rule)."""
+        return self.is_bound and not self.form.is_valid()
+
+    @property
+    def problems(self) -> list[str]:
+        """Each error of the submitted values, named by its control's label: “Badge: “abc” is not one of …”."""
+        return _problems(self.form) if self.invalid else []
 
     def cleaned(self, name: str, default=""):
         """A filter's valid value (for the page's words: "No class matches “…”.")."""
@@ -86,12 +113,26 @@ class ListFilterSet(django_filters.FilterSet):
     def form(self):
         form = super().form
         if not hasattr(form, "helper"):
-            form.helper = self.form_helper(tuple(form.fields))
+            self._name_wrong_values(form)
+            form.helper = self.form_helper(tuple(form.fields), tuple(sorted(self.hidden)))
         return form
+
+    def _name_wrong_values(self, form) -> None:
+        """Error messages that quote the wrong value (the form is not validated yet: its fields are its own)."""
+        for name, field in form.fields.items():
+            if isinstance(self.filters.get(name), django_filters.OrderingFilter):
+                field.error_messages["invalid_choice"] = NOT_A_SORT
+            elif "invalid_choice" in field.error_messages:
+                field.error_messages["invalid_choice"] = NOT_A_CHOICE
+            value = form.data.get(form.add_prefix(name)) if form.is_bound else None
+            if "invalid" in field.error_messages and isinstance(value, str):
+                # Raised without parameters: the value goes into the message itself, not %-formatted.
+                what = next((text for kind, text in NOT_VALID.items() if isinstance(field, kind)), "valid")
+                field.error_messages["invalid"] = f"{_quoted(value)} is not {what}."
 
     @classmethod
     @functools.lru_cache(maxsize=64)
-    def form_helper(cls, names: tuple[str, ...]) -> FormHelper:
+    def form_helper(cls, names: tuple[str, ...], hidden: tuple[str, ...] = ()) -> FormHelper:
         """The bar's crispy helper, built once per FilterSet and set of controls (it holds no request state)."""
         helper = FormHelper()
         helper.form_method = "get"
@@ -101,7 +142,8 @@ class ListFilterSet(django_filters.FilterSet):
         helper.include_media = False
         helper.form_class = f"filter-bar {cls.bar_class}"
         helper.attrs = {"role": "search", "aria-label": cls.bar_label}
-        shown = [name for name in names if name not in cls.carried]
+        hidden = {*cls.carried, *hidden}
+        shown = [name for name in names if name not in hidden]
         helper.layout = Layout(
             ErrorSummary(),
             BarRow(
@@ -110,9 +152,22 @@ class ListFilterSet(django_filters.FilterSet):
                     cls.submit_label, icon=cls.submit_icon, css_class=cls.columns.get("buttons", "col-12 col-md-auto")
                 ),
             ),
-            *(Carried(name) for name in names if name in cls.carried),
+            *(Carried(name) for name in names if name in hidden),
         )
         return helper
+
+
+def _problems(form) -> list[str]:
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        lines.extend(Truncator(f"{label}: {error}" if label else error).chars(200) for error in errors)
+    return lines
+
+
+def _quoted(value: str) -> str:
+    value = value.strip()
+    return f"“{value[:SHOWN_VALUE]}…”" if len(value) > SHOWN_VALUE else f"“{value}”"
 
 
 # --- The bar's layout objects: crispy Layout pieces that write their HTML without templates ---------------------
@@ -226,20 +281,16 @@ class ErrorSummary(LayoutObject):
     def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
         if not form.is_bound or not form.errors:
             return ""
-        lines = []
-        for name, errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else ""
-            for error in errors:
-                lines.append((f"{label}: " if label else "", error))
         return format_html(
             '<div class="alert alert-danger py-2" role="alert" id="{}">{}</div>',
             ERRORS_ID,
-            format_html_join("", "<div>{}{}</div>", lines),
+            format_html_join("", "<div>{}</div>", ((line,) for line in _problems(form))),
         )
 
 
 class Carried(LayoutObject):
-    """A filter kept without a control (the column links' sort order): a hidden input with its submitted value."""
+    """A filter kept without a control (the column links' sort order, a dropdown of one choice): a hidden input
+    with its submitted value — unless that value is wrong, so that submitting the bar again corrects it."""
 
     def __init__(self, name: str):
         self.fields = [name]
@@ -248,6 +299,6 @@ class Carried(LayoutObject):
     def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
         form.rendered_fields.add(self.name)
         value = form.data.get(form.add_prefix(self.name), "") if form.is_bound else ""
-        if not value:
+        if not value or self.name in form.errors:
             return ""
         return format_html('<input type="hidden" name="{}" value="{}">', form.add_prefix(self.name), value)

@@ -454,5 +454,7 @@ def test_the_list_filters_by_student_and_kind_and_a_bad_kind_shows_nothing(world
     assert rows(client.get(url, {"q": "alpha-stu", "kind": "course_completed"})) == [world.alpha.activity]
     assert rows(client.get(url, {"kind": "points"})) == []
     bad = client.get(url, {"kind": "everything"})
-    assert bad.status_code == 200 and rows(bad) == [] and "Select a valid choice" in bad.content.decode()
+    html = bad.content.decode()
+    assert bad.status_code == 200 and rows(bad) == [] and "Activity: “everything” is not one of the choices." in html
+    assert "Nothing is listed until the filters above are corrected." in html
     assert world.beta.activity not in rows(client.get(url))

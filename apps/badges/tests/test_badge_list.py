@@ -70,8 +70,8 @@ def test_the_organization_dropdown_lists_only_administered_organizations(world, 
 def test_a_bad_value_shows_its_error_and_no_badges(world, client):
     client.force_login(world.alpha.admin)
     for params, message in [
-        ({"organization": world.beta.org.pk}, "Organization: Select a valid choice."),
-        ({"organization": "1 OR 1=1"}, "Organization: Select a valid choice."),
+        ({"organization": world.beta.org.pk}, f"Organization: “{world.beta.org.pk}” is not one of the choices."),
+        ({"organization": "1 OR 1=1"}, "Organization: “1 OR 1=1” is not one of the choices."),
         ({"q": "x" * 101}, "Search badges: Ensure this value has at most 100 characters"),
     ]:
         response = client.get(reverse("badges:list"), params)

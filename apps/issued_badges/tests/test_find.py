@@ -167,12 +167,12 @@ def test_every_dropdown_lists_only_what_the_viewer_may_see(world, client, issued
 def test_bad_filter_values_show_errors_never_a_500(world, client, issued):
     client.force_login(world.alpha.admin)
     for params, message in [
-        ({"badge": world.beta.badge.pk}, "Select a valid choice"),
-        ({"badge": "abc"}, "Select a valid choice"),
-        ({"issued_from": "not-a-date"}, "Enter a valid date."),
+        ({"badge": world.beta.badge.pk}, f"Badge: “{world.beta.badge.pk}” is not one of the choices."),
+        ({"badge": "abc"}, "Badge: “abc” is not one of the choices."),
+        ({"issued_from": "not-a-date"}, "Issued from: “not-a-date” is not a date (e.g. 2026-03-01)."),
         ({"issued_from": "2026-05-02", "issued_to": "2026-05-01"}, "must be on or after"),
-        ({"source": "smoke-signals"}, "Select a valid choice"),
-        ({"sort": "password"}, "Select a valid choice"),
+        ({"source": "smoke-signals"}, "Source: “smoke-signals” is not one of the choices."),
+        ({"sort": "password"}, "Sort by: “password” is not a column to sort by."),
     ]:
         response = client.get(URL, params)
         assert response.status_code == 200
@@ -268,5 +268,6 @@ def test_another_organizations_id_in_a_dropdown_is_refused_by_name(world, client
     ]:
         response = client.get(URL, {name: value})
         html = response.content.decode()
-        assert response.status_code == 200 and "Select a valid choice" in html and _pks(response) == set()
+        message = f"“{value}” is not one of the choices."
+        assert response.status_code == 200 and message in html and _pks(response) == set()
         assert "Beta Learning" not in html and world.beta.classroom.title not in html

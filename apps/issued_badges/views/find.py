@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.access.policy import roles_of, staff_required
-from apps.core.csv_export import csv_download
+from apps.core.csv_export import csv_download, refuse_invalid_filters
 from apps.core.pagination import CappedPaginator
 
 from ..selectors import DATE_ORDER, issued_badge_rows, issued_badge_search
@@ -51,9 +51,13 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @finders_only
-def export_issued_badges(request: HttpRequest) -> StreamingHttpResponse:
-    """Export CSV of the whole filtered set, streamed in chunks (100,000 rows never sit in memory)."""
-    rows = issued_badge_search(request=request).rows.values_list(
+def export_issued_badges(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Export CSV of the whole filtered set, streamed in chunks (100,000 rows never sit in memory); invalid
+    filters are refused with 400 and their reasons, as the page lists nothing for them."""
+    search = issued_badge_search(request=request)
+    if (refused := refuse_invalid_filters(search)) is not None:
+        return refused
+    rows = search.rows.values_list(
         "uuid", "recipient__username", "recipient__first_name", "recipient__last_name", "recipient__email",
         "badge__name", "badge__organization__name", "issued_at", "source", "classroom__title",
         "course_assignment_id", "achievement__name", "issued_by__username", "revoked_at", "revocation_reason",
