@@ -93,7 +93,8 @@ class IssuedBadgeFilter(ListFilterSet):
     """The filter bar of Find Issued Badges; the column links' sort order is carried, not shown."""
 
     bar_label = "Filter issued badges"
-    columns = {"buttons": "col-12 col-lg-auto"}
+    column = "col-6 col-lg-3"  # ten controls: two a row on a phone
+    columns = {"student": "col-12 col-sm-6 col-lg-3", "buttons": "col-12 col-lg-auto"}
     carried = ("sort",)
 
     student = django_filters.CharFilter(

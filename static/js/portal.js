@@ -145,7 +145,7 @@
       const row = document.querySelector(`[data-roster-row="${recipient}"]`);
       if (!row || !row.dataset.refreshUrl) return;
       htmx.ajax("GET", row.dataset.refreshUrl, { target: row, swap: "outerHTML" }).then(() => {
-        const button = document.querySelector(`[data-roster-row="${recipient}"] [aria-label="Issue a Badge"]`);
+        const button = document.querySelector(`[data-roster-row="${recipient}"] [data-issue-badge]`);
         if (button) button.focus();
       });
     };

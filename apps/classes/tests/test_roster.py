@@ -1,6 +1,7 @@
 """The Roster, its Issue a Badge buttons and the Choose Badge dialog."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -26,17 +27,22 @@ def test_roster_lists_enrolled_students_with_the_badges_they_hold(world, client)
     assert set(students) == {world.alpha.student, world.beta.student}
     assert world.alpha.student.email in html and "Beta Learning" in html
     assert "Alpha Academy Star" in html  # held by alpha.student
-    assert html.count('aria-label="Issue a Badge"') == 2
+    assert html.count('aria-label="Issue a Badge to ') == 2
     assert ">Issue Badges<" in html
 
 
 def test_an_organization_instructor_gets_the_button_only_for_their_organizations_students(world, client):
     client.force_login(world.alpha.instructor)
     html = _roster(client, world).content.decode()
-    assert html.count('aria-label="Issue a Badge"') == 1
+    # Each button is announced with its student (issue 12), its visible tooltip kept.
+    assert re.findall(r'aria-label="(Issue a Badge[^"]*)" title="Issue a Badge"', html) == [
+        f"Issue a Badge to {world.alpha.student.display_name}"
+    ]
     assert "Not a student of your organization" in html
     client.force_login(world.contractor)
-    assert _roster(client, world).content.decode().count('aria-label="Issue a Badge"') == 2
+    labels = re.findall(r'aria-label="(Issue a Badge[^"]*)"', _roster(client, world).content.decode())
+    students = (world.alpha.student, world.beta.student)
+    assert sorted(labels) == sorted(f"Issue a Badge to {student.display_name}" for student in students)
 
 
 @pytest.mark.parametrize("who", ["student", "beta_admin", "beta_instructor", "outsider"])

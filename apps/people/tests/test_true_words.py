@@ -40,7 +40,7 @@ def test_staff_read_the_portals_names_and_links_only_to_what_they_open(demo_issu
     student = demo_issued["nw-student01"]
     response = client.get(reverse("people:user_badges", args=[student.pk]))
     html, page = response.content.decode(), _text(response)
-    assert "Roster Cloud Fundamentals" in page and "Roster Cloud Fundamentals (evening)" in page
+    assert "Roster · Cloud Fundamentals" in page and "Roster · Cloud Fundamentals (evening)" in page
     assert "Awarded by your instructor" not in page
     rosters = set(re.findall(r'href="/classes/(\d+)/roster/"', html))
     assert len(rosters) == 1  # their own class's Roster; not the evening class they do not teach
