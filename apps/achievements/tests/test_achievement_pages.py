@@ -1,6 +1,8 @@
 """Achievement pages: the list, create with its preview, bad input, the achievement, edit, deactivate and
 activate, Evaluate now, and "Why not awarded?" on a student's page."""
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -530,6 +532,9 @@ def test_evaluate_now_names_its_presser_as_the_issuer_and_dates_the_badge_today(
     assert "quick-finisher" in found
     before = (timezone.localdate() - timedelta(days=2)).isoformat()
     assert "quick-finisher" not in text(client.get(reverse("issued_badges:find"), {"issued_to": before}))
+    export = client.get(reverse("issued_badges:export"), {"student": "quick-finisher"})
+    [row] = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert (row["issued_at"], row["earned_at"]) == (mine.issued_at.isoformat(), met.isoformat())
 
 
 @pytest.mark.parametrize("persona", ["instructor", "student"])

@@ -32,6 +32,7 @@ def test_an_unknown_sort_is_named_and_nothing_is_listed(world, client):
     assert _listed(response) == []
     html = response.content.decode()
     assert "Nothing is listed until the filters above are corrected." in html
+    assert 'disabled title="Correct the filters first"' in html and f'href="{EXPORT}' not in html  # no 400 to follow
     # The wrong sort is not carried into the bar's next submission (it would stick until Clear); a good one is.
     assert 'name="sort"' not in html
     assert 'type="hidden" name="sort" value="-issued"' in client.get(URL, {"sort": "-issued"}).content.decode()

@@ -59,18 +59,19 @@ def export_issued_badges(request: HttpRequest) -> HttpResponse | StreamingHttpRe
         return refused
     rows = search.rows.values_list(
         "uuid", "recipient__username", "recipient__first_name", "recipient__last_name", "recipient__email",
-        "badge__name", "badge__organization__name", "issued_at", "source", "classroom__title",
+        "badge__name", "badge__organization__name", "issued_at", "earned_at", "source", "classroom__title",
         "course_assignment_id", "achievement__name", "issued_by__username", "revoked_at", "revocation_reason",
     )  # fmt: skip
     header = [
-        "id", "username", "first_name", "last_name", "email", "badge", "organization", "issued_at", "source",
-        "class", "course_assignment", "achievement", "issued_by", "status", "revoked_at", "revocation_reason",
+        "id", "username", "first_name", "last_name", "email", "badge", "organization", "issued_at", "earned_at",
+        "source", "class", "course_assignment", "achievement", "issued_by", "status", "revoked_at", "revocation_reason",
     ]  # fmt: skip
 
     def lines():
         for row in rows.iterator(chunk_size=2000):
             *head, revoked_at, reason = row
             head[7] = head[7].isoformat()
+            head[8] = head[8].isoformat() if head[8] else ""
             yield [*head, "revoked" if revoked_at else "active", revoked_at.isoformat() if revoked_at else "", reason]
 
     return csv_download(header, lines(), filename=f"issued-badges-{timezone.now():%Y%m%d-%H%M}.csv")
