@@ -50,6 +50,7 @@ def test_a_student_sees_why_a_badge_was_revoked(demo_issued, client):
     client.force_login(demo_issued["nw-student04"])
     page = _text(client.get(MY_BADGES))
     assert "Revoked" in page and "Reason: “Issued by mistake”" in page
+    assert "You hold no active badge: 1 revoked." in page and "No badges yet" not in page
 
 
 def test_a_badge_held_by_hand_is_not_marked_as_failing_its_achievement(world, client):
