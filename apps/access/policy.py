@@ -426,12 +426,12 @@ def _issued_badge_rule(qs, actor, person, admin) -> Q:
     return condition
 
 
-def _personal_issued_badges(person, admin) -> Q:
-    """The issued badges a person sees outside the organizations they administer: held, issued, or their
-    students' in the organization trees they teach in."""
+def _personal_issued_badges(person, admin, *, issued: bool = True) -> Q:
+    """The issued badges a person sees outside the organizations they administer: held, issued (unless not
+    ``issued``), or their students' in the organization trees they teach in."""
     if person is None:
         return Q(pk__in=[])
-    condition = Q(recipient=person) | Q(issued_by=person)
+    condition = Q(recipient=person) | (Q(issued_by=person) if issued else Q(pk__in=[]))
     taught = [(tree - admin, students) for tree, students in _instructed_trees(person).items()]
     organizations = set().union(*(tree for tree, _ in taught))
     owned = list(
@@ -443,15 +443,23 @@ def _personal_issued_badges(person, admin) -> Q:
     return condition
 
 
-def issued_badge_parts(actor) -> tuple[set[int], Q]:
-    """What ``actor`` sees of issued badges, in two parts for Find Issued Badges' dropdowns: the organizations
-    they administer (everything of theirs: offer all their badges, classes, issuers), and the condition for
-    the rest they see — rows they hold, issued, or of their students where they teach (a few hundred rows at
-    most: their values are read from the rows). Platform admins administer every organization."""
+@dataclass(frozen=True)
+class IssuedBadgeParts:
+    """What an actor sees of issued badges, in the parts Find Issued Badges' dropdowns are read from."""
+
+    administered: set[int]  # organizations: everything of theirs (platform admins: every organization)
+    batches: Q  # the issuance batches of their rows: the administered organizations' and their own
+    rows: Q  # their other rows, few enough to read: held, or their students' where they teach
+
+
+def issued_badge_parts(actor) -> IssuedBadgeParts:
+    """``_issued_badge_rule`` in parts. What a person issued is read from their batches (an issued badge is
+    issued by its batch's creator), not from the issued badges: an active issuer has issued thousands."""
     if not _active(actor):
-        return set(), Q(pk__in=[])
-    admin = administered_organization_ids(actor)
-    return admin, _personal_issued_badges(person_of(actor), admin)
+        return IssuedBadgeParts(set(), Q(pk__in=[]), Q(pk__in=[]))
+    admin, person = administered_organization_ids(actor), person_of(actor)
+    batches = Q(organization__in=admin) | (Q(created_by=person) if person is not None else Q(pk__in=[]))
+    return IssuedBadgeParts(admin, batches, _personal_issued_badges(person, admin, issued=False))
 
 
 def _issuance_batch_rule(qs, actor, person, admin) -> Q:

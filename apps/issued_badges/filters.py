@@ -21,25 +21,27 @@ def filter_choices(user) -> dict[str, list[tuple[object, str]]]:
     """Every dropdown of Find Issued Badges as (value, label) pairs: every value of the rows ``user`` sees is
     offered, and nothing else of other organizations'.
 
-    The rows split in two (the access policy's ``issued_badge_parts``): those of the organizations the viewer
-    administers — all their badges, classes and course assignments are offered, and who issued there and from
-    which sources is read from their issuance batches (far fewer than issued badges) — and the viewer's own
-    others (held, issued, their students' where they teach), whose values are read from those rows. Plain rows,
-    no model instances; these lists also validate what is submitted, so a chosen id costs no query.
+    Read in the parts of the access rule (``policy.issued_badge_parts``): everything of the organizations the
+    viewer administers is offered; who issued, from where, in which class or course assignment, is read from
+    the issuance batches (far fewer than issued badges) of those organizations and of the viewer's own
+    issuances; the values of the viewer's other rows (held, or their students' where they teach) are read from
+    those rows. One UNION for both. Plain rows, no model instances; these lists also validate what is
+    submitted, so a chosen id costs no query.
     """
-    admin, personal = policy.issued_badge_parts(user)
-    own = IssuedBadge.objects.filter(personal).order_by()
-    own = own.values_list("badge_id", "classroom_id", "course_assignment_id", "issued_by_id", "source")
-    none = Value(None, output_field=BigIntegerField())
-    made = IssuanceBatch.objects.filter(organization__in=admin).order_by()
-    made = made.values_list(none, none, none, "created_by_id", "source")
-    found = list(own.union(made))  # one query, each combination once
-    badge_ids, class_ids, assignment_ids = ({row[i] for row in found} - {None} for i in range(3))
-    issuer_ids, sources = {row[3] for row in found}, {row[4] for row in found}
+    parts = policy.issued_badge_parts(user)
+    columns = ("organization_id", "classroom_id", "course_assignment_id", "issued_by_id", "source")
+    rows = IssuedBadge.objects.filter(parts.rows).order_by()
+    rows = rows.values_list("badge_id", "badge__organization_id", *columns[1:])
+    batches = IssuanceBatch.objects.filter(parts.batches).order_by()
+    batches = batches.values_list(Value(None, output_field=BigIntegerField()), *columns[:3], "created_by_id", "source")
+    found = list(rows.union(batches))  # one query, each combination once
+    badge_ids, organization_ids, class_ids, assignment_ids = ({row[i] for row in found} - {None} for i in range(4))
+    issuer_ids, sources = {row[4] for row in found}, {row[5] for row in found}
+    admin = parts.administered
 
     badges = (
         related_model("badge")
-        .objects.filter(Q(organization__in=admin) | Q(pk__in=badge_ids))
+        .objects.filter(Q(organization__in=admin | organization_ids) | Q(pk__in=badge_ids))
         .order_by("name", "pk")
         .values_list("pk", "name", "organization_id", "organization__name")
     )
