@@ -169,6 +169,9 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Badges Portal <badges@localhost>")
 # The portal's address, for links in e-mails sent by background jobs (they have no request).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The demo (./scripts/run-demo.sh sets DEMO=1): the sign-in page lists the demo logins, if the demo data is loaded.
+# Never set in production: a production database that has the demo organization must not advertise its password.
+DEMO = env.bool("DEMO", default=False)
 
 # Celery: Redis when configured, else kombu's filesystem transport (one host).
 REDIS_URL = _env_str("REDIS_URL")

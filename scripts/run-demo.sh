@@ -8,6 +8,7 @@ source scripts/_venv.sh
 ensure_venv requirements-demo.txt
 
 export DEBUG=${DEBUG:-1}
+export DEMO=1  # the sign-in page lists the demo logins
 export PORT=${PORT:-8000}  # honcho gives it to the web process
 export PORTAL_URL=${PORTAL_URL:-http://127.0.0.1:$PORT}  # links in e-mails the worker sends
 .venv/bin/python manage.py migrate --noinput

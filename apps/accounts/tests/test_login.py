@@ -59,7 +59,8 @@ def _readme_demo_logins() -> list[str]:
     return [name for row in rows for name in re.findall(r"`([^`]+)`", row)]
 
 
-def test_the_demo_hint_lists_every_demo_login_when_the_demo_world_is_loaded(client):
+def test_the_demo_hint_lists_every_demo_login_when_the_demo_world_is_loaded(client, settings):
+    settings.DEMO = True
     call_command("seed_demo", stdout=StringIO())
     html = client.get(reverse("login")).content.decode()
     hint = html.split('id="demo-hint-title"', 1)[1]
@@ -69,8 +70,17 @@ def test_the_demo_hint_lists_every_demo_login_when_the_demo_world_is_loaded(clie
     assert [name for name in logins if name not in hint] == []
 
 
+def test_there_is_no_demo_hint_outside_the_demo_even_with_its_data(client, settings):
+    """A production database holding the demo organization (seed_demo run on it, or a customer's slug) does not
+    advertise the demo logins and their password."""
+    call_command("seed_demo", stdout=StringIO())
+    settings.DEMO, settings.DEBUG = False, True
+    html = client.get(reverse("login")).content.decode()
+    assert "demo-pass-123" not in html and "Demo logins" not in html
+
+
 def test_there_is_no_demo_hint_without_the_demo_world_even_in_debug(client, settings):
-    settings.DEBUG = True
+    settings.DEBUG, settings.DEMO = True, True
     UserFactory(username="nw-admin")
     html = client.get(reverse("login")).content.decode()
     assert "demo-pass-123" not in html and "Demo logins" not in html
