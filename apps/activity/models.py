@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from apps.access.querysets import ScopedQuerySet
@@ -25,11 +25,20 @@ def _target_key(field: str) -> Coalesce:
     return Coalesce(F(field), Value(0), output_field=models.BigIntegerField())
 
 
+# An award of points has no target: its amount tells two awards at the same moment apart (a date without a time).
+# Anything else is the same activity whatever points it carried.
+AWARD_KEY = Case(
+    When(kind=ActivityKind.POINTS, then=F("points")), default=Value(0), output_field=models.BigIntegerField()
+)
+
+
 class ActivityRecord(models.Model):
     """Something a student did, with the points it earned. Append-only input to the evaluator.
 
-    Its natural key is (user, kind, target, occurred_at): the same thing done at the same moment is one record,
-    however often it is recorded, imported or posted (``activity_natural_key``), so points never count twice.
+    Its natural key is (user, kind, target, occurred_at) — and the amount, for an award of points, which has no
+    target: the same activity, however often it is recorded, imported or posted, is stored once
+    (``activity_natural_key``), so points never count twice, while two awards of different points on the same
+    day (a date without a time) are two records.
     """
 
     Kind = ActivityKind
@@ -77,6 +86,7 @@ class ActivityRecord(models.Model):
                 _target_key("course"),
                 _target_key("lab"),
                 _target_key("learning_path"),
+                AWARD_KEY,
                 F("occurred_at"),
                 name="activity_natural_key",
                 violation_error_message="This activity is already recorded: same student, activity, target and time.",
@@ -88,4 +98,15 @@ class ActivityRecord(models.Model):
 
     def natural_key(self) -> tuple:
         """What makes two records the same activity (the ``activity_natural_key`` constraint's columns)."""
-        return (self.user_id, self.kind, self.course_id, self.lab_id, self.learning_path_id, self.occurred_at)
+        return natural_key(
+            self.user_id, self.kind, self.course_id, self.lab_id, self.learning_path_id, self.points, self.occurred_at
+        )
+
+
+NATURAL_KEY_COLUMNS = ("user_id", "kind", "course_id", "lab_id", "learning_path_id", "points", "occurred_at")
+
+
+def natural_key(user_id, kind, course_id, lab_id, learning_path_id, points, occurred_at) -> tuple:
+    """``ActivityRecord.natural_key`` from the values of ``NATURAL_KEY_COLUMNS``."""
+    award = points if kind == ActivityKind.POINTS else 0
+    return (user_id, kind, course_id, lab_id, learning_path_id, award, occurred_at)

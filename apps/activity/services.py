@@ -3,7 +3,7 @@
 Invariants: a record's target is the one its kind needs (a lab for lab_launched / lab_completed, a course
 for course_completed, a learning path with a final exam for exam_passed, none for points), points are 0 or
 more and ``occurred_at`` lies between 1970 and now. A record is unique by its natural key (user, kind, target,
-occurred_at; the database's ``activity_natural_key``): recording it again is refused with
+occurred_at, and an award's points; the database's ``activity_natural_key``): recording it again is refused with
 ``ActivityAlreadyRecorded``, and an import skips such rows — repeated within the file or already stored —
 and counts them as "already recorded", so importing a file twice writes it once and no points count twice.
 An import resolves usernames among the active users of the actor's administered organizations and codes
@@ -26,7 +26,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.courses.models import Course, Lab, LearningPath
 
-from .models import ActivityKind, ActivityRecord
+from .models import NATURAL_KEY_COLUMNS, ActivityKind, ActivityRecord, natural_key
 from .selectors import activity_courses, activity_labs, activity_students
 
 # The target field each kind needs (None: no target).
@@ -117,8 +117,8 @@ def _stored_keys(records: list[ActivityRecord]) -> set[tuple]:
         earliest, latest = min(spans[u][0] for u in chunk), max(spans[u][1] for u in chunk)
         found = ActivityRecord.objects.filter(
             user_id__in=chunk, occurred_at__gte=earliest, occurred_at__lte=latest
-        ).values_list("user_id", "kind", "course_id", "lab_id", "learning_path_id", "occurred_at")
-        stored.update(key for key in found.order_by() if key in wanted)
+        ).values_list(*NATURAL_KEY_COLUMNS)
+        stored.update(key for values in found.order_by() if (key := natural_key(*values)) in wanted)
     return stored
 
 

@@ -1,20 +1,28 @@
-"""An activity record is unique by its natural key (user, kind, target, occurred_at): the same thing done at the
-same moment, imported or recorded twice, counted its points twice in points_reached. Existing exact duplicates
-are removed first, keeping the first recorded (lowest id) of each — its points are the ones that stay."""
+"""An activity record is unique by its natural key (user, kind, target, occurred_at, and an award's points): the
+same activity imported or recorded twice counted its points twice in points_reached. Existing duplicates are
+removed first, keeping the first recorded (lowest id) of each."""
 
 import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import Min
-
-NATURAL_KEY = ("user", "kind", "course", "lab", "learning_path", "occurred_at")
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 
 
 def keep_one_of_each(apps, schema_editor):
-    """One statement: delete every record that is not the first of its key (GROUP BY treats NULLs as equal)."""
+    """One statement: delete every record that an earlier identical one precedes (a correlated EXISTS on the
+    user's records, which the user index serves; NOT IN over a grouped subquery would be quadratic in size)."""
     records = apps.get_model("activity", "ActivityRecord").objects
-    first = records.order_by().values(*NATURAL_KEY).annotate(first=Min("pk")).values("first")
-    records.exclude(pk__in=first).delete()
+
+    earlier = records.filter(
+        user=OuterRef("user"), kind=OuterRef("kind"), occurred_at=OuterRef("occurred_at"), pk__lt=OuterRef("pk")
+    ).filter(Q(points=OuterRef("points")) | ~Q(kind="points"))  # an award of points: the same amount too
+    for column in ("course", "lab", "learning_path"):  # NULL targets compare equal, as in the constraint
+        key = f"{column}_key"
+        earlier = earlier.alias(**{key: Coalesce(column, Value(0))}).filter(
+            **{key: Coalesce(OuterRef(column), Value(0))}
+        )
+    records.filter(Exists(earlier)).delete()
 
 
 class Migration(migrations.Migration):
@@ -39,6 +47,11 @@ class Migration(migrations.Migration):
                 ),
                 django.db.models.functions.comparison.Coalesce(
                     models.F("learning_path"), models.Value(0), output_field=models.BigIntegerField()
+                ),
+                models.Case(
+                    models.When(kind="points", then=models.F("points")),
+                    default=models.Value(0),
+                    output_field=models.BigIntegerField(),
                 ),
                 models.F("occurred_at"),
                 name="activity_natural_key",

@@ -1,4 +1,5 @@
-"""An activity is recorded once: its natural key (student, kind, target, time) is unique in the database, an
+"""An activity is recorded once: its natural key (student, kind, target, time; an award's points) is unique in the
+database, an
 import skips what is already recorded (stored before or repeated in the file) and says so, the record form
 refuses a duplicate with a message, and the import page's example file imports as it is."""
 
@@ -70,8 +71,8 @@ def test_importing_the_same_file_twice_records_it_once(world, client):
 
 
 def test_a_row_repeated_in_the_file_is_recorded_once_and_the_page_says_so(world, client):
-    """Same student, kind, reference and time: the same activity (points aside, the first line's count).
-    Another time, or another reference, is another activity."""
+    """Same student, kind, reference and time: the same activity (points aside: the first line's count). Another
+    time or reference is another one, and so is another amount of points awarded (a date without a time)."""
     code = world.alpha.course.code
     text = HEADER + (
         f"alpha-student,course_completed,{code},100,2024-04-01 12:00\n"
@@ -80,15 +81,17 @@ def test_a_row_repeated_in_the_file_is_recorded_once_and_the_page_says_so(world,
         f"alpha-student,course_completed,{code},100,2024-04-01 12:01\n"  # a minute later: another one
         "alpha-student,points,,5,2024-04-02\n"
         "alpha-student,points,,5,2024-04-02\n"
+        "alpha-student,points,,25,2024-04-02\n"  # another award that day: kept, not lost
     )
     client.force_login(world.alpha.admin)
     response = _upload(client, text)
-    assert _messages(response) == ["3 activity records imported; 3 already recorded (skipped)."]
+    assert _messages(response) == ["4 activity records imported; 3 already recorded (skipped)."]
     assert "3 already recorded (skipped)." in response.content.decode()
     assert [(kind, points, when.minute) for _, kind, _, _, points, when in _rows(occurred_at__year=2024)] == [
         ("course_completed", 100, 0),
         ("course_completed", 100, 1),
         ("points", 5, 0),
+        ("points", 25, 0),
     ]
 
 
@@ -152,8 +155,13 @@ def test_the_service_refuses_a_duplicate_and_writes_nothing(world):
     when = datetime(2024, 7, 1, 8, 0, tzinfo=UTC)
     activity_record_create(student=world.alpha.student, kind="points", points=5, occurred_at=when)
     with pytest.raises(ActivityAlreadyRecorded, match="already recorded"):
-        activity_record_create(student=world.alpha.student, kind="points", points=9, occurred_at=when)
-    assert list(ActivityRecord.objects.filter(kind="points").values_list("points", flat=True)) == [5]
+        activity_record_create(student=world.alpha.student, kind="points", points=5, occurred_at=when)
+    lab = {"student": world.alpha.student, "kind": "lab_completed", "lab": world.alpha.lab, "occurred_at": when}
+    activity_record_create(points=1, **lab)
+    with pytest.raises(ActivityAlreadyRecorded, match="already recorded"):  # the same lab completed, other points
+        activity_record_create(points=2, **lab)
+    activity_record_create(student=world.alpha.student, kind="points", points=9, occurred_at=when)  # another award
+    assert sorted(ActivityRecord.objects.filter(kind="points").values_list("points", flat=True)) == [5, 9]
 
 
 @pytest.mark.parametrize(
@@ -169,8 +177,14 @@ def test_the_database_refuses_a_second_record_of_the_same_activity(world, target
     fields = {"user": world.alpha.student, "occurred_at": datetime(2024, 8, 1, tzinfo=UTC), **target(world)}
     ActivityRecord.objects.create(points=1, **fields)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ActivityRecord.objects.create(points=2, **fields)
+        ActivityRecord.objects.create(points=1, **fields)
     assert ActivityRecord.objects.filter(**fields).count() == 1
+    if fields["kind"] == "points":  # another amount at the same moment: a second award
+        ActivityRecord.objects.create(points=2, **fields)
+        assert ActivityRecord.objects.filter(**fields).count() == 2
+    else:  # the same activity, whatever points it carried
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ActivityRecord.objects.create(points=2, **fields)
 
 
 # --- The migration -------------------------------------------------------------------------------------------
@@ -185,15 +199,21 @@ def test_the_migration_keeps_the_first_of_each_duplicate_before_adding_the_key(w
     student, course = world.alpha.student.pk, world.alpha.course.pk
     first = old.objects.create(user_id=student, kind="course_completed", course_id=course, points=100, occurred_at=when)
     old.objects.create(user_id=student, kind="course_completed", course_id=course, points=100, occurred_at=when)
-    old.objects.create(user_id=student, kind="course_completed", course_id=course, points=90, occurred_at=when)
+    old.objects.create(
+        user_id=student, kind="course_completed", course_id=course, points=90, occurred_at=when
+    )  # the same course completed at the same moment, whatever its points
     points = old.objects.create(user_id=student, kind="points", points=5, occurred_at=when)
     old.objects.create(user_id=student, kind="points", points=5, occurred_at=when)
+    old.objects.create(user_id=student, kind="points", points=5, occurred_at=when)
+    ten = old.objects.create(user_id=student, kind="points", points=10, occurred_at=when)  # another award that day
     later = old.objects.create(user_id=student, kind="points", points=5, occurred_at=other)
 
     executor = MigrationExecutor(connection)
     executor.migrate([("activity", "0002_activity_natural_key")])
     kept = ActivityRecord.objects.filter(occurred_at__in=[when, other]).order_by("pk")
-    assert list(kept.values_list("pk", "points")) == [(first.pk, 100), (points.pk, 5), (later.pk, 5)]
+    assert list(kept.values_list("pk", "points")) == [
+        (first.pk, 100), (points.pk, 5), (ten.pk, 10), (later.pk, 5)
+    ]  # fmt: skip
     with pytest.raises(IntegrityError), transaction.atomic():
         ActivityRecord.objects.create(user_id=student, kind="points", points=5, occurred_at=when)
 
