@@ -37,6 +37,7 @@ def filter_choices(user) -> dict[str, list[tuple[object, str]]]:
     found = list(rows.union(batches))  # one query, each combination once
     badge_ids, organization_ids, class_ids, assignment_ids = ({row[i] for row in found} - {None} for i in range(4))
     issuer_ids, sources = {row[4] for row in found}, {row[5] for row in found}
+    issued_by_source = {(row[4], row[5]) for row in found}
     admin = parts.administered
 
     badges = (
@@ -71,7 +72,7 @@ def filter_choices(user) -> dict[str, list[tuple[object, str]]]:
             (pk, display_name(first, last, username))
             for pk, first, last, username in issuers.values_list("pk", "first_name", "last_name", "username")
         ]
-        + ([(AUTOMATIC, AUTOMATIC_LABEL)] if None in issuer_ids else []),
+        + ([(AUTOMATIC, AUTOMATIC_LABEL)] if (None, Source.ACHIEVEMENT) in issued_by_source else []),
     }
 
 
@@ -169,7 +170,7 @@ class IssuedBadgeFilter(ListFilterSet):
 
     def filter_issued_by(self, queryset, name, value):
         if value == AUTOMATIC:
-            return queryset.filter(issued_by__isnull=True)
+            return queryset.filter(issued_by__isnull=True, source=Source.ACHIEVEMENT)
         return queryset.filter(issued_by=value)
 
     def filter_status(self, queryset, name, value):

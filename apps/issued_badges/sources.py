@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from apps.access import policy
 
-from .models import IssuedBadge, Source
+from .models import IssuedBadge, Source, related_model
 
 AUTOMATIC = "Automatic evaluation"  # who issued an achievement's badge when nobody pressed Evaluate now
 
@@ -42,9 +42,10 @@ class Origin:
     course_title: str = ""
     achievement_name: str = ""
     batch_uuid: object = None
+    issuer_teaches: bool = False  # the issuer is an instructor of its class
 
     @classmethod
-    def of(cls, issued: IssuedBadge) -> "Origin":
+    def of(cls, issued: IssuedBadge, *, issuer_teaches: bool = False) -> "Origin":
         """An issued badge read with its badge's organization, class, course assignment's course, achievement
         and batch."""
         return cls(
@@ -59,7 +60,18 @@ class Origin:
             course_title=issued.course_assignment.course.title if issued.course_assignment_id else "",
             achievement_name=issued.achievement.name if issued.achievement_id else "",
             batch_uuid=issued.batch.uuid if issued.batch_id else None,
+            issuer_teaches=issuer_teaches,
         )
+
+
+def origins_of(items: list[IssuedBadge]) -> list[Origin]:
+    """The origins of a page's issued badges, with whether each issuer teaches its class (one query)."""
+    classes = {item.classroom_id for item in items if item.classroom_id}
+    teaching = set()
+    if classes:
+        links = related_model("classroom").objects.filter(pk__in=classes, instructor_links__isnull=False)
+        teaching = set(links.values_list("pk", "instructor_links__instructor_id"))
+    return [Origin.of(item, issuer_teaches=(item.classroom_id, item.issued_by_id) in teaching) for item in items]
 
 
 _SAMPLE = {int: "987654321", uuid.UUID: "00000000-0000-4000-8000-000000000000"}
@@ -79,7 +91,9 @@ def _url(name: str, arg) -> str:
 def holder_words(origin: Origin) -> str:
     """The source as its holder reads it."""
     if origin.source in (Source.ROSTER, Source.BATCH) and origin.class_title:
-        return f"Awarded by your instructor in {origin.class_title}"
+        if origin.issuer_teaches:
+            return f"Awarded by your instructor in {origin.class_title}"
+        return f"Awarded by {origin.organization_name} in {origin.class_title}"
     if origin.source == Source.ASSIGNMENT and origin.course_title:
         return f"Awarded for your course assignment: {origin.course_title}"
     if origin.source == Source.ACHIEVEMENT and origin.achievement_name:

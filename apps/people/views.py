@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from apps.access.policy import may_see_person_page, roles_of, staff_required
 from apps.accounts.models import User
 from apps.achievements.selectors import explain_achievements
-from apps.issued_badges.sources import Origin, source_words
+from apps.issued_badges.sources import origins_of, source_words
 
 from .filters import PersonFilter
 from .selectors import achievements_earned, badges_shown_to, people_list
@@ -18,8 +18,8 @@ from .selectors import achievements_earned, badges_shown_to, people_list
 
 def _person_page(request: HttpRequest, person: User) -> HttpResponse:
     issued = list(badges_shown_to(viewer=request.user, person=person))
-    for item in issued:
-        item.source_words = source_words(Origin.of(item), request.user)
+    for item, origin in zip(issued, origins_of(issued), strict=True):
+        item.source_words = source_words(origin, request.user)
     own_page = person.pk == request.user.pk
     explanations = explain_achievements(viewer=request.user, person=person, holding=issued)
     context = {
@@ -29,7 +29,7 @@ def _person_page(request: HttpRequest, person: User) -> HttpResponse:
         "active_count": sum(not i.is_revoked for i in issued),
         "achievements": achievements_earned(viewer=request.user, person=person),
         "explanations": explanations,
-        "all_held": all(explanation.badge_state for explanation in explanations),
+        "all_held": all(explanation.badge_state == "held" for explanation in explanations),
         "can_revoke": not own_page and roles_of(request.user).is_admin,
     }
     return render(request, "people/user_badges.html", context)

@@ -14,7 +14,7 @@ from ..forms import ReinstateForm, RevokeForm
 from ..models import IssuedBadge
 from ..selectors import issued_badge_history
 from ..services import issued_badges_reinstate, issued_badges_revoke
-from ..sources import Origin, issuer_words, source_words
+from ..sources import issuer_words, origins_of, source_words
 
 
 @login_required
@@ -36,7 +36,7 @@ def issued_badge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "issued": issued,
-        "source": source_words(Origin.of(issued), request.user),
+        "source": source_words(origins_of([issued])[0], request.user),
         "issuer": issuer_words(issued.issued_by.display_name if issued.issued_by else "", issued.source),
         "history": issued_badge_history(issued_badge=issued),
         "can_revoke": administers(request.user, issued.badge.organization_id),

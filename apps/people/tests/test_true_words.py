@@ -5,6 +5,7 @@ import re
 from html import unescape
 
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.tests.factories import make_student
 from apps.issued_badges.models import Source
@@ -21,8 +22,9 @@ def _text(response) -> str:
 def test_students_read_each_source_in_their_words(demo_issued, client):
     expected = {
         "nw-student01": ["Awarded by your instructor in Cloud Fundamentals", "Earned: Cloud Architect Path completed",
-                         "Awarded by your instructor in Cloud Fundamentals (evening)"],
-        "nw-student02": ["Awarded by your instructor in Cloud Fundamentals", "Earned: First lab launched"],
+                         # the administrator issued it, not an instructor of that class
+                         "Awarded by Northwind Academy in Cloud Fundamentals (evening)"],
+        "nw-student02": ["Awarded by Northwind Academy in Cloud Fundamentals", "Earned: First lab launched"],
         "nw-student03": ["Awarded by Northwind Academy"],
         "nw-student21": ["Awarded for your course assignment: Cloud Networking Essentials"],
         "cl-student02": ["Awarded by Contoso Learning"],
@@ -60,7 +62,7 @@ def test_a_badge_held_by_hand_is_not_marked_as_failing_its_achievement(world, cl
     response = client.get(MY_BADGES)
     why = response.content.decode().split('id="why-heading"', 1)[1]
     assert "✘" not in why and "Not needed:" in why
-    assert "the badge was awarded by hand: these conditions no longer matter" in _text(response)
+    assert "the badge is held, issued another way: these conditions no longer matter" in _text(response)
     assert ">Achievement badges held</h2>" in response.content.decode()
     assert "Why not awarded?" not in response.content.decode()
 
@@ -69,3 +71,17 @@ def test_a_badge_not_held_keeps_its_failing_conditions_and_title(world, client):
     client.force_login(make_student(world.alpha.org))
     html = client.get(MY_BADGES).content.decode()
     assert "Why not awarded?" in html and "✘" in html.split('id="why-heading"', 1)[1]
+
+
+def test_a_revoked_badge_is_not_called_held(world, client):
+    student = make_student(world.alpha.org)
+    IssuedBadgeFactory(
+        badge=world.alpha.achievement.badge, recipient=student, source=Source.ROSTER, revoked_at=timezone.now(),
+        revocation_reason="Issued by mistake",
+    )  # fmt: skip
+    client.force_login(student)
+    response = client.get(MY_BADGES)
+    page = _text(response)
+    assert "Why not awarded?" in page and "Achievement badges held" not in page
+    assert "Badge revoked" in page and "the badge was revoked: it is not issued again" in page
+    assert "issued another way" not in page
