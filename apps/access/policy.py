@@ -68,16 +68,19 @@ def _active(actor) -> bool:
 # --- Organizations -----------------------------------------------------------------------------------------
 
 
-def descendant_ids(root_ids: Iterable[int]) -> set[int]:
-    """The given organizations and all their descendants (one query)."""
+def descendant_ids(root_ids: Iterable[int], *, parents: dict[int, int | None] | None = None) -> set[int]:
+    """The given organizations and all their descendants (one query, none given ``parents``)."""
     roots = set(root_ids)
-    return set().union(roots, *organization_trees(roots).values()) if roots else roots
+    return set().union(roots, *organization_trees(roots, parents=parents).values()) if roots else roots
 
 
-def organization_trees(root_ids: Iterable[int]) -> dict[int, set[int]]:
-    """Each given organization's tree: itself and all its descendants (one query for all of them)."""
+def organization_trees(root_ids: Iterable[int], *, parents: dict[int, int | None] | None = None) -> dict[int, set[int]]:
+    """Each given organization's tree: itself and all its descendants (one query for all of them, or none given
+    ``parents``: every organization's parent)."""
+    if parents is None:
+        parents = dict(_model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"))
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in _model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"):
+    for pk, parent_id in parents.items():
         children.setdefault(parent_id, []).append(pk)
     trees = {}
     for root in root_ids:
@@ -181,19 +184,30 @@ def home_people(actor) -> QuerySet:
     return users.filter(organization__in=administered_organization_ids(actor), is_active=True)
 
 
-def staff_of(organization_id: int) -> Q:
-    """A condition on people: administrators and instructors of the organization's tree (a role there, or
-    teaching one of its classes). Staff are not students: badges by hand and course assignments are for students.
-    """
-    tree = descendant_ids([organization_id])
-    roles = _model("accounts.Membership").objects.filter(organization__in=tree, role__in=[ADMINISTRATOR, INSTRUCTOR])
+def staff_of(organization_id: int, *, among: Iterable[int] | None = None) -> Q:
+    """A condition on people: the organization's staff — administrators and instructors of its tree (a role there,
+    or teaching one of its classes) and the administrators of the organizations above it, who administer it too.
+    Staff are not students: badges by hand and course assignments are for students. ``among``: only these people
+    are asked about (the index on memberships' user serves it)."""
+    parents = dict(_model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"))
+    tree, ancestors, current = descendant_ids([organization_id], parents=parents), set(), parents.get(organization_id)
+    while current is not None and current not in ancestors:
+        ancestors.add(current)
+        current = parents.get(current)
+    roles = _model("accounts.Membership").objects.filter(
+        Q(organization__in=tree, role__in=[ADMINISTRATOR, INSTRUCTOR])
+        | Q(organization__in=ancestors, role=ADMINISTRATOR)
+    )
     teaching = _model("classes.ClassInstructor").objects.filter(classroom__organization__in=tree)
+    if among is not None:
+        among = list(among)
+        roles, teaching = roles.filter(user_id__in=among), teaching.filter(instructor_id__in=among)
     return Q(pk__in=roles.values("user_id")) | Q(pk__in=teaching.values("instructor_id"))
 
 
 def is_staff_of(person, organization_id: int) -> bool:
     """Is ``person`` one of ``staff_of(organization_id)``?"""
-    return _model("accounts.User").objects.filter(staff_of(organization_id), pk=person.pk).exists()
+    return _model("accounts.User").objects.filter(staff_of(organization_id, among=[person.pk]), pk=person.pk).exists()
 
 
 # --- Instructors ---------------------------------------------------------------------------------------------

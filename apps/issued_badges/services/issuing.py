@@ -343,7 +343,7 @@ def _recipient_failures(context: _Context, scope, recipient_ids, recipients) -> 
             failures[pk] = Outcome.RECIPIENT_NOT_FOUND
     candidates = [pk for pk in recipients if pk not in failures]
     if candidates:  # badges by hand are for students: not the organization's administrators and instructors
-        staff = User.objects.filter(policy.staff_of(context.organization_id), pk__in=candidates)
+        staff = User.objects.filter(policy.staff_of(context.organization_id, among=candidates), pk__in=candidates)
         for pk in staff.values_list("pk", flat=True):
             failures[pk] = Outcome.NOT_A_STUDENT
     return failures

@@ -266,6 +266,23 @@ def test_badges_by_hand_are_for_students_not_the_organizations_staff(world):
     assert IssuanceLog.objects.filter(reason_code=Outcome.NOT_A_STUDENT).count() == 3
 
 
+def test_an_administrator_of_the_parent_organization_is_staff_of_its_children_too(world):
+    """Alpha's administrator administers Alpha Labs: enrolled in a Labs class, they still may not award themselves
+    a Labs badge; a Labs student beside them is issued."""
+    labs = world.alpha.child_classroom
+    EnrollmentFactory(classroom=labs, student=world.alpha.admin)
+    report = badges_issue(
+        IssueRequest(
+            actor=world.alpha.admin, source=Source.ROSTER, classroom=labs, badge_ids=[world.alpha.child_badge.pk],
+            recipient_ids=[world.alpha.admin.pk, world.alpha.child_student.pk],
+        )
+    )  # fmt: skip
+    assert _codes(report) == {
+        (world.alpha.child_badge.pk, world.alpha.admin.pk): Outcome.NOT_A_STUDENT,
+        (world.alpha.child_badge.pk, world.alpha.child_student.pk): Outcome.ALREADY_EARNED,  # the world's badge
+    }
+
+
 def test_the_same_key_issues_nothing_twice_and_gives_the_same_report(world):
     badge = _fresh_badge(world)
     first = _roster(
