@@ -24,7 +24,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.tests.factories import make_administrator
 from apps.badges.models import Badge
-from apps.issued_badges.models import IssuedBadge
+from apps.issued_badges.models import IssuedBadge, IssuedBadgeFacet
 from apps.organizations.models import Organization
 
 ISSUED = IssuedBadge._meta.db_table
@@ -108,6 +108,13 @@ def main() -> None:
                 "CASE WHEN %s = 0 THEN now() END, CASE WHEN %s = 0 THEN 'Bench revocation' ELSE '' END)",
                 [small_badge.pk, student.pk, n, n],
             )
+        # What the door records beside the badges it issues: what Find Issued Badges may filter them by.
+        sql(
+            f"INSERT INTO {IssuedBadgeFacet._meta.db_table} "
+            "(organization_id, issued_by_id, source, classroom_id, course_assignment_id) "
+            "SELECT DISTINCT b.organization_id, i.issued_by_id, i.source, i.classroom_id, i.course_assignment_id "
+            f"FROM {ISSUED} i JOIN {Badge._meta.db_table} b ON b.id = i.badge_id"
+        )
         # Measure a settled database, not one still writing out the 2,000,000 rows just generated.
         sql("VACUUM ANALYZE")
         sql("CHECKPOINT")

@@ -8,8 +8,10 @@ it lists the row; the home page's "Issued badges" figure is the number Find list
 import pytest
 from django.urls import reverse
 
+from apps.access import policy
+from apps.badges.models import Badge
 from apps.issued_badges.filters import AUTOMATIC, filter_choices
-from apps.issued_badges.models import IssuedBadge
+from apps.issued_badges.models import IssuedBadge, IssuedBadgeFacet
 
 from .personas import DEMO_PERSONAS
 
@@ -43,6 +45,22 @@ def test_every_rows_values_are_offered_and_choosing_one_lists_the_row(demo_issue
             assert str(value) in _offered(choices, name), f"{username}: {name} {value} of {row} is not offered"
             page = client.get(FIND, {name: value})
             assert row.pk in [r["id"] for r in page.context["page"].object_list], f"{username}: {name}={value}"
+
+
+@pytest.mark.parametrize("username", STAFF)
+def test_nothing_is_offered_that_the_viewer_may_not_see(demo_issued, client, username):
+    """The badges offered are visible to the viewer; the people offered as issuers issued a row they see (or
+    administer where those issued)."""
+    viewer = demo_issued[username]
+    choices = filter_choices(viewer)
+    visible_badges = set(Badge.objects.visible_to(viewer).values_list("pk", flat=True))
+    assert {pk for pk, _ in choices["badge"]} <= visible_badges
+    rows = IssuedBadge.objects.visible_to(viewer)
+    issuers = set(rows.values_list("issued_by_id", flat=True))
+    administered = policy.administered_organization_ids(viewer)
+    for pk, name in choices["issued_by"]:
+        if pk != AUTOMATIC:
+            assert pk in issuers or IssuedBadgeFacet.objects.filter(issued_by=pk, organization__in=administered), name
 
 
 @pytest.mark.parametrize("username", STAFF)

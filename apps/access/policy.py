@@ -462,18 +462,18 @@ class IssuedBadgeParts:
     """What an actor sees of issued badges, in the parts Find Issued Badges' dropdowns are read from."""
 
     administered: set[int]  # organizations: everything of theirs (platform admins: every organization)
-    batches: Q  # the issuance batches of their rows: the administered organizations' and their own
+    facets: Q  # of their issued badges' facets (IssuedBadgeFacet): the administered organizations' and their own
     rows: Q  # their other rows, few enough to read: held, or their students' where they teach
 
 
 def issued_badge_parts(actor) -> IssuedBadgeParts:
-    """``_issued_badge_rule`` in parts. What a person issued is read from their batches (an issued badge is
-    issued by its batch's creator), not from the issued badges: an active issuer has issued thousands."""
+    """``_issued_badge_rule`` in parts. What a person issued is read from the facets the door records (an active
+    issuer has issued thousands of badges), not from the issued badges."""
     if not _active(actor):
         return IssuedBadgeParts(set(), Q(pk__in=[]), Q(pk__in=[]))
     admin, person = administered_organization_ids(actor), person_of(actor)
-    batches = Q(organization__in=admin) | (Q(created_by=person) if person is not None else Q(pk__in=[]))
-    return IssuedBadgeParts(admin, batches, _personal_issued_badges(person, admin, issued=False))
+    facets = Q(organization__in=admin) | (Q(issued_by=person) if person is not None else Q(pk__in=[]))
+    return IssuedBadgeParts(admin, facets, _personal_issued_badges(person, admin, issued=False))
 
 
 def _issuance_batch_rule(qs, actor, person, admin) -> Q:

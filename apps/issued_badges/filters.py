@@ -11,7 +11,7 @@ from apps.access import policy
 from apps.accounts.models import User, display_name, person_search
 from apps.core.filters import ListFilterSet
 
-from .models import IssuanceBatch, IssuedBadge, Source, related_model
+from .models import IssuedBadge, IssuedBadgeFacet, Source, related_model
 from .sources import AUTOMATIC as AUTOMATIC_LABEL
 
 AUTOMATIC = "automatic"  # the "Issued by" choice of badges nobody issued by hand (the automatic evaluation)
@@ -21,20 +21,20 @@ def filter_choices(user) -> dict[str, list[tuple[object, str]]]:
     """Every dropdown of Find Issued Badges as (value, label) pairs: every value of the rows ``user`` sees is
     offered, and nothing else of other organizations'.
 
-    Read in the parts of the access rule (``policy.issued_badge_parts``): everything of the organizations the
-    viewer administers is offered; who issued, from where, in which class or course assignment, is read from
-    the issuance batches (far fewer than issued badges) of those organizations and of the viewer's own
-    issuances; the values of the viewer's other rows (held, or their students' where they teach) are read from
-    those rows. One UNION for both. Plain rows, no model instances; these lists also validate what is
-    submitted, so a chosen id costs no query.
+    Read in the parts of the access rule (``policy.issued_badge_parts``): who issued, from which source, in which
+    class or course assignment comes from the facets the door records (IssuedBadgeFacet: a few rows per
+    organization, however many badges) of the organizations the viewer administers and of their own issuances;
+    the values of the viewer's other rows (held, or their students' where they teach) from those rows. One UNION
+    for both. The badges offered are those of these rows and the visible badges of these organizations. Plain
+    rows, no model instances; these lists also validate what is submitted, so a chosen id costs no query.
     """
     parts = policy.issued_badge_parts(user)
     columns = ("organization_id", "classroom_id", "course_assignment_id", "issued_by_id", "source")
     rows = IssuedBadge.objects.filter(parts.rows).order_by()
     rows = rows.values_list("badge_id", "badge__organization_id", *columns[1:])
-    batches = IssuanceBatch.objects.filter(parts.batches).order_by()
-    batches = batches.values_list(Value(None, output_field=BigIntegerField()), *columns[:3], "created_by_id", "source")
-    found = list(rows.union(batches))  # one query, each combination once
+    facets = IssuedBadgeFacet.objects.filter(parts.facets).order_by()
+    facets = facets.values_list(Value(None, output_field=BigIntegerField()), *columns)
+    found = list(rows.union(facets))  # one query, each combination once
     badge_ids, organization_ids, class_ids, assignment_ids = ({row[i] for row in found} - {None} for i in range(4))
     issuer_ids, sources = {row[4] for row in found}, {row[5] for row in found}
     issued_by_source = {(row[4], row[5]) for row in found}
@@ -42,7 +42,11 @@ def filter_choices(user) -> dict[str, list[tuple[object, str]]]:
 
     badges = (
         related_model("badge")
-        .objects.filter(Q(organization__in=admin | organization_ids) | Q(pk__in=badge_ids))
+        .objects.filter(
+            Q(organization__in=admin)
+            | Q(pk__in=badge_ids)
+            | Q(organization__in=organization_ids, pk__in=related_model("badge").objects.visible_to(user))
+        )
         .order_by("name", "pk")
         .values_list("pk", "name", "organization_id", "organization__name")
     )

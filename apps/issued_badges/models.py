@@ -10,7 +10,8 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from apps.access.querysets import ScopedQuerySet
 
@@ -98,10 +99,6 @@ class IssuanceBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "issuance batches"
-        indexes = [
-            # Find Issued Badges' "Issued by" and "Source" choices: who issued in an organization, from where.
-            models.Index(fields=["organization", "created_by", "source"], name="issuance_batch_org_creator"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} batch of {self.created_at:%Y-%m-%d %H:%M}"
@@ -223,6 +220,64 @@ class IssuedBadge(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+def _nullable_key(field: str) -> Coalesce:
+    """A nullable column in a unique key, NULL as 0 (a unique index treats NULLs as all different)."""
+    return Coalesce(F(field), Value(0), output_field=models.BigIntegerField())
+
+
+class IssuedBadgeFacet(models.Model):
+    """Each combination of organization, issuer, source, class and course assignment that issued badges have.
+
+    Find Issued Badges offers its "Issued by", "Source", "Class" and "Course assignment" choices from these few
+    rows instead of reading millions of issued badges (or their batches: one per click). The door records the
+    facet of each issuance in the same transaction; an issued badge is never deleted, so a facet never goes.
+    """
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    classroom = models.ForeignKey(
+        "classes.Classroom", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    course_assignment = models.ForeignKey(
+        "assignments.CourseAssignment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                F("organization"),
+                _nullable_key("issued_by"),
+                F("source"),
+                _nullable_key("classroom"),
+                _nullable_key("course_assignment"),
+                name="issued_badge_facet_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} in organization {self.organization_id} by {self.issued_by_id or '—'}"
+
+    @classmethod
+    def record(cls, facets) -> None:
+        """Record (organization id, issuer id, source, class id, course assignment id) tuples not yet recorded."""
+        rows = [
+            cls(organization_id=o, issued_by_id=by, source=s, classroom_id=c, course_assignment_id=a)
+            for o, by, s, c, a in set(facets)
+        ]
+        if rows:
+            cls.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 class AppendOnlyQuerySet(ScopedQuerySet):

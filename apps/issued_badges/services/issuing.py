@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.access import policy
 from apps.accounts.models import User
 
-from ..models import IssuanceBatch, IssuedBadge, Outcome, Source
+from ..models import IssuanceBatch, IssuedBadge, IssuedBadgeFacet, Outcome, Source
 from ..outcomes import IssuanceReport, PairOutcome
 from ._writers import PortableWriter, PostgresWriter
 
@@ -241,7 +241,19 @@ def _issue(jobs: list[_Job]) -> list[IssuanceReport]:
         c.batch.issued_count = len(inserted.get(c.batch.pk, ()))
         c.batch.failed_count = len(c.rejected) + len(conflicts.get(c.batch.pk, ()))
     writer.count([c.batch for c in checked])
+    IssuedBadgeFacet.record(_facet(c.job.context) for c in checked if c.batch.issued_count)
     return [_report(c, badges, inserted.get(c.batch.pk, {}), conflicts.get(c.batch.pk, {})) for c in checked]
+
+
+def _facet(context: _Context) -> tuple:
+    """What Find Issued Badges may filter the badges of an issuance by (IssuedBadgeFacet)."""
+    return (
+        context.organization_id,
+        getattr(context.actor, "pk", None),
+        context.source,
+        getattr(context.classroom, "pk", None),
+        getattr(context.course_assignment, "pk", None),
+    )
 
 
 def _check(job: _Job, badges, people, now) -> _Checked:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issued_badges", "0007_issuance_batch_creator_index"),
+        ("issued_badges", "0006_issued_badge_earned_at"),
     ]
 
     operations = [
