@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -275,3 +276,12 @@ def test_another_organizations_id_in_a_dropdown_is_refused_by_name(world, client
         message = f"“{value}” is not one of the choices."
         assert response.status_code == 200 and message in html and _pks(response) == set()
         assert "Beta Learning" not in html and world.beta.classroom.title not in html
+
+
+def test_the_sorted_column_header_says_so_to_assistive_technology(world, client):
+    """aria-sort belongs on the column header (a link cannot carry it); the phone's "Sort by" links carry none."""
+    client.force_login(world.alpha.admin)
+    html = client.get(URL, {"sort": "-badge"}).content.decode()
+    headers = re.findall(r'<th [^>]*aria-sort="(\w+)"[^>]*>.*?>(\w[\w ]*)<', html)
+    assert [(order, label.strip()) for order, label in headers] == [("descending", "Badge")]
+    assert not re.search(r"<a [^>]*aria-sort", html)
