@@ -15,6 +15,7 @@ def test_a_student_who_forgot_their_password_sets_a_new_one_from_the_e_mail(
     demo_world, live_server, page: Page, settings
 ):
     settings.DEMO = True  # as ./scripts/run-demo.sh runs it
+    settings.PORTAL_URL = live_server.url  # where its e-mails link to
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page.get_by_role("heading", name="Demo logins")).to_be_visible()
     page.get_by_role("link", name="Forgot your password?").click()

@@ -16,6 +16,16 @@ def _lifetime(seconds: int) -> str:
 # How long a reset link works, said in the e-mail and on the page that announces it.
 RESET_LINK = {"reset_link_lifetime": _lifetime(settings.PASSWORD_RESET_TIMEOUT)}
 
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, its e-mail linking to ``PORTAL_URL`` as every e-mail of the portal does — not to the host the
+    request came through (behind a proxy, an internal name)."""
+
+    @property
+    def extra_email_context(self) -> dict:
+        return {**RESET_LINK, "portal_url": settings.PORTAL_URL}
+
+
 # Unnamespaced names: Django's views redirect to one another by them.
 urlpatterns = [
     path(
@@ -26,12 +36,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        PasswordResetView.as_view(
             form_class=PasswordResetForm,
             template_name="accounts/password_reset_form.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",
-            extra_email_context=RESET_LINK,
         ),
         name="password_reset",
     ),

@@ -65,9 +65,13 @@ class CourseAssignmentForm(forms.Form):
                     "course assignments are for students.",
                 )
             elif current := active_assignment(course=course, student=student):
-                self.add_error(
-                    "student",
-                    f"{student.display_name} already has “{course.title}” until "
-                    f"{date_format(timezone.localtime(current.expires_at), 'M j, Y')}: open that assignment instead.",
-                )
+                self.add_error("student", already_assigned(current))
         return data
+
+
+def already_assigned(current) -> str:
+    """Why a second active assignment of the same course to the same student is refused."""
+    return (
+        f"{current.student.display_name} already has “{current.course.title}” until "
+        f"{date_format(timezone.localtime(current.expires_at), 'M j, Y')}: open that assignment instead."
+    )

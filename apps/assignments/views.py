@@ -15,10 +15,10 @@ from apps.issued_badges.choose_badge import render_choose_badge, select_a_badge
 from apps.issued_badges.models import Source
 
 from .filters import AssignmentFilter
-from .forms import CourseAssignmentForm
+from .forms import CourseAssignmentForm, already_assigned
 from .models import CourseAssignment
 from .selectors import assignment_list
-from .services import course_assignment_create
+from .services import AlreadyAssigned, course_assignment_create
 
 administrators_only = administrator_required("Only organization administrators manage course assignments.")
 
@@ -45,9 +45,13 @@ def assignment_list_view(request: HttpRequest) -> HttpResponse:
 def assignment_create(request: HttpRequest) -> HttpResponse:
     form = CourseAssignmentForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        assignment = course_assignment_create(actor=request.user, **form.cleaned_data)
-        messages.success(request, f"{assignment.course.title} assigned to {assignment.student.display_name}.")
-        return redirect("assignments:detail", pk=assignment.pk)
+        try:
+            assignment = course_assignment_create(actor=request.user, **form.cleaned_data)
+        except AlreadyAssigned as refused:  # another submission made it since the form checked
+            form.add_error("student", already_assigned(refused.current))
+        else:
+            messages.success(request, f"{assignment.course.title} assigned to {assignment.student.display_name}.")
+            return redirect("assignments:detail", pk=assignment.pk)
     return render(request, "assignments/assignment_form.html", {"form": form})
 
 

@@ -16,6 +16,13 @@ def date_by_issue(apps, schema_editor):
     )
 
 
+
+def date_by_earning(apps, schema_editor):
+    """Back: an automatic badge is dated when it was earned again."""
+    IssuedBadge = apps.get_model("issued_badges", "IssuedBadge")
+    IssuedBadge.objects.filter(source="achievement", earned_at__isnull=False).update(issued_at=F("earned_at"))
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("issued_badges", "0005_find_covering_indexes"),
@@ -36,5 +43,5 @@ class Migration(migrations.Migration):
             name="issued_at",
             field=models.DateTimeField(help_text="The moment it was issued."),
         ),
-        migrations.RunPython(date_by_issue, migrations.RunPython.noop),
+        migrations.RunPython(date_by_issue, date_by_earning),
     ]
