@@ -16,7 +16,6 @@ def date_by_issue(apps, schema_editor):
     )
 
 
-
 def date_by_earning(apps, schema_editor):
     """Back: an automatic badge is dated when it was earned again."""
     IssuedBadge = apps.get_model("issued_badges", "IssuedBadge")
