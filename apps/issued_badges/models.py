@@ -23,6 +23,7 @@ class Source(models.TextChoices):
     USERNAMES = "usernames", "Username list"
     API = "api", "API"
     ACHIEVEMENT = "achievement", "Achievement"
+    PROFILE = "profile", "User profile"
 
 
 _WRITES_ALLOWED: ContextVar[bool] = ContextVar("issued_badge_writes_allowed", default=False)

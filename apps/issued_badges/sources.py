@@ -98,6 +98,8 @@ def holder_words(origin: Origin) -> str:
         return f"Awarded for your course assignment: {origin.course_title}"
     if origin.source == Source.ACHIEVEMENT and origin.achievement_name:
         return f"Earned: {origin.achievement_name}"
+    # A username list, the API, a person's profile: the organization awarded it (the holder never reads the
+    # portal's name for the page it was done from).
     return f"Awarded by {origin.organization_name}"
 
 

@@ -18,9 +18,10 @@ from ..outcomes import IssuanceReport, PairOutcome
 from ._writers import PortableWriter, PostgresWriter
 
 OUTSIDE = {Outcome.NOT_ENROLLED, Outcome.RECIPIENT_NOT_FOUND}  # students the actor may not see named
-MANUAL_SOURCES = {Source.ROSTER, Source.BATCH, Source.ASSIGNMENT, Source.USERNAMES, Source.API}
+MANUAL_SOURCES = {Source.ROSTER, Source.BATCH, Source.ASSIGNMENT, Source.USERNAMES, Source.API, Source.PROFILE}
 CLASS_SOURCES = {Source.ROSTER, Source.BATCH}
-NAMED_SOURCES = {Source.USERNAMES, Source.API}  # recipients named by the actor: the people they may reach
+# Recipients named by the actor (a list of usernames, the API, a person's profile): the people they may reach.
+NAMED_SOURCES = {Source.USERNAMES, Source.API, Source.PROFILE}
 
 
 @dataclass(frozen=True)
