@@ -74,6 +74,7 @@ def issued_badges_reinstate(*, ids: Iterable[int], actor: User, reason: str) -> 
 def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationResult]:
     ids = list(dict.fromkeys(int(pk) for pk in ids))
     now = timezone.now()
+    person = policy.person_of(actor)  # who is recorded: a person, or nobody for an organization's API key
     with transaction.atomic():
         rows = (
             IssuedBadge.objects.visible_to(actor)
@@ -101,7 +102,7 @@ def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationRes
             with issued_badge_writes():
                 IssuedBadge.objects.filter(pk__in=[row.pk for row in changing]).update(
                     revoked_at=now if revoke else None,
-                    revoked_by=actor if revoke else None,
+                    revoked_by=person if revoke else None,
                     revocation_reason=reason if revoke else "",
                 )
             IssuanceLog.objects.bulk_create(
@@ -111,7 +112,7 @@ def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationRes
                     issued_badge=row,
                     badge_id=row.badge_id,
                     recipient_id=row.recipient_id,
-                    actor=actor,
+                    actor=person,
                     source=row.source,
                     reason=reason,
                 )
@@ -119,6 +120,6 @@ def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationRes
             )
             for row in changing:
                 row.revoked_at, row.revoked_by, row.revocation_reason = (
-                    (now, actor, reason) if revoke else (None, None, "")
+                    (now, person, reason) if revoke else (None, None, "")
                 )
     return results

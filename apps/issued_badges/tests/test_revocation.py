@@ -76,3 +76,20 @@ def test_an_instructor_cannot_revoke_even_what_their_students_hold(world):
     assert result.code == RevocationOutcome.NOT_PERMITTED
     assert "Only an administrator" in result.message
     assert IssuedBadge.objects.get(pk=world.alpha.issued.pk).revoked_at is None
+
+
+def test_an_organization_acting_by_itself_revokes_and_reinstates_with_nobody_recorded_as_the_person(world):
+    """An API key acts as its organization: the row and the log name no person, and keep the reason."""
+    from apps.access.policy import OrganizationActor
+
+    issued, actor = world.alpha.issued, OrganizationActor(organization_id=world.alpha.org.pk, name="Lab host")
+    [revoked] = issued_badges_revoke(ids=[issued.pk], actor=actor, reason="Lab host says: cheated")
+    assert revoked.ok
+    issued.refresh_from_db()
+    assert (issued.revoked_by, issued.revocation_reason) == (None, "Lab host says: cheated")
+    [reinstated] = issued_badges_reinstate(ids=[issued.pk], actor=actor, reason="Appeal upheld")
+    assert reinstated.ok
+    log = IssuanceLog.objects.filter(issued_badge=issued).order_by("pk").values_list("action", "actor_id", "reason")
+    assert list(log)[-2:] == [("revoked", None, "Lab host says: cheated"), ("reinstated", None, "Appeal upheld")]
+    beta = OrganizationActor(organization_id=world.beta.org.pk)
+    assert not issued_badges_revoke(ids=[issued.pk], actor=beta, reason="x")[0].ok  # another organization's: not found
