@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     "apps.access",
     "apps.organizations",
@@ -65,6 +68,7 @@ INSTALLED_APPS = [
     "apps.achievements",
     "apps.issued_badges",
     "apps.people",
+    "apps.api",
     "apps.home",
     "apps.demo",
 ]
@@ -169,6 +173,31 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Badges Portal <badges@localhost>")
 # The portal's address, for links in e-mails sent by background jobs (they have no request).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The REST API (apps/api): API keys only, JSON only, cursor pages, a rate per key (API_RATE, e.g. "600/min").
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.PerKeyThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.Cursor",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 100,
+}
+API_RATE = env.str("API_RATE", default="600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Badges Portal API",
+    "DESCRIPTION": "Award badges, feed the activity achievements count, follow issued badges. "
+    "Send `Authorization: Bearer <API key>`; every POST accepts `Idempotency-Key`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
 # The demo (./scripts/run-demo.sh sets DEMO=1): the sign-in page lists the demo logins, if the demo data is loaded.
 # Never set in production: a production database that has the demo organization must not advertise its password.
 DEMO = env.bool("DEMO", default=False)

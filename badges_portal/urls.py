@@ -4,11 +4,15 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views import defaults
+
+from apps.api.errors import api_aware
 
 urlpatterns = [
     path("", include("apps.home.urls")),
     path("", include("apps.issued_badges.urls")),
     path("", include("apps.people.urls")),
+    path("", include("apps.api.urls")),
     path("classes/", include("apps.classes.urls")),
     path("badges/", include("apps.badges.urls")),
     path("assignments/", include("apps.assignments.urls")),
@@ -17,6 +21,10 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/, a path no view answers and a crash answer JSON too.
+handler404 = api_aware(defaults.page_not_found, 404, "Not found.")
+handler500 = api_aware(defaults.server_error, 500, "The server failed; the error is logged.")
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from apps.api.services import api_key_create
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 
@@ -21,6 +22,7 @@ PERSONAS = "PABICSN"
 
 ALL = "200 200 200 200 200 200 302"
 PUBLIC = "200 200 200 200 200 200 200"  # forgot password: signed in or not
+API = "401 401 401 401 401 401 401"
 STAFF = "200 200 200 200 200 403 302"  # administrators and instructors
 ADMINS = "200 200 200 403 403 403 302"
 POST_ONLY = "405 405 405 405 405 405 302"
@@ -105,6 +107,17 @@ TABLE = {
     "activity:list": Row(ADMINS),
     "activity:create": Row(ADMINS),
     "activity:import": Row(ADMINS),
+    "api:keys": Row(ADMINS),
+    "api:key_revoke": Row(POST_ONLY, (_side("api_key"),)),
+    "api:schema": Row(PUBLIC),  # the API's documentation is public
+    "api:docs": Row(PUBLIC),
+    # The API answers API keys only: a signed-in session is not one (401 in JSON).
+    "api:badges": Row(API),
+    "api:awards": Row(API, (_side("badge"),)),
+    "api:issued_badges": Row(API),
+    "api:issued_badge": Row(API, (lambda world, side: side.issued.uuid,)),
+    "api:revoke": Row(API, (lambda world, side: side.issued.uuid,)),
+    "api:reinstate": Row(API, (lambda world, side: side.issued.uuid,)),
 }
 
 
@@ -137,6 +150,8 @@ def matrix_world(world):
             source=Source.ROSTER, classroom=alpha.classroom,
         )
     ).batch  # fmt: skip
+    alpha.api_key = api_key_create(organization=alpha.org, name="Alpha system")[0]
+    beta.api_key = api_key_create(organization=beta.org, name="Beta system")[0]
     beta.batch = badges_issue(
         IssueRequest(
             badge_ids=[beta.badge.pk], recipient_ids=[beta.student.pk], actor=beta.admin,
@@ -236,6 +251,7 @@ POST_TABLE = {
     "achievements:deactivate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),
     "achievements:activate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),  # already active: back to its page
     "achievements:evaluate": Row("302 302 302 403 403 403 302"),
+    "api:key_revoke": Row(("302 302 404 403 403 403 302", "302 404 302 403 403 403 302"), (_side("api_key"),)),
     "issued_badges:batch_retry": Row(("302 302 404 302 404 404 302", "302 404 302 404 404 404 302"), (_batch,)),
     "password_change": Row(ALL),  # no body: the form again, with its errors
     "password_reset": Row(PUBLIC),

@@ -222,4 +222,22 @@
       window.setTimeout(() => { button.disabled = true; }, 0);
     }
   });
+  // A form with data-confirm asks before it is sent (e.g. Revoke an API key).
+  document.addEventListener("submit", (event) => {
+    const question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();  // not sent: its button stays enabled
+    }
+  }, true);
+  // Copy buttons (data-copy="#field"): a secret shown once, copied to the clipboard.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const field = document.querySelector(button.dataset.copy);
+    field.select();
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(field.value).then(() => { button.lastChild.textContent = "Copied"; });
+    }
+  });
 })();

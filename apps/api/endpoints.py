@@ -1,0 +1,165 @@
+"""The REST API's endpoints (DESIGN §9): thin — parse, ask a selector or a service, answer JSON.
+
+Every request acts as its API key's organization (``request.user`` is the access policy's OrganizationActor):
+what it may see and change is the policy's, as on the pages; another organization's object is a 404.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.badges.models import Badge
+from apps.issued_badges.models import IssuedBadge
+from apps.issued_badges.selectors import issued_badge_search
+from apps.issued_badges.services import issued_badges_reinstate, issued_badges_revoke
+
+from .idempotency import idempotent
+from .selectors import ISSUED_BADGE_RELATED
+from .serializers import (
+    AwardRequestSerializer,
+    AwardResponseSerializer,
+    BadgeSerializer,
+    IssuedBadgeSerializer,
+    OptionalReasonSerializer,
+    ReasonSerializer,
+)
+from .services import badge_award
+
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Send the same key with the same body again and get the first answer (header "
+    "Idempotent-Replayed: true), nothing written twice. Another body with the same key: 422. Keys live 24 hours.",
+)
+
+
+AWARD_EXAMPLES = [
+    OpenApiExample("Two recipients", request_only=True, value={"recipients": ["nw-student05", "maya@example.com"]}),
+    OpenApiExample(
+        "Results",
+        response_only=True,
+        value={
+            "results": [
+                {
+                    "recipient": "nw-student05",
+                    "status": "issued",
+                    "issued_badge": {"uuid": "5f0c…", "badge": {"id": 1, "name": "Cloud Explorer"}, "status": "active"},
+                    "message": "Cloud Explorer was issued to Zoe Okafor.",
+                },
+                {
+                    "recipient": "maya@example.com",
+                    "status": "already_earned",
+                    "issued_badge": None,
+                    "message": "Maya Smith has already earned Cloud Explorer. A badge is earned only once.",
+                },
+            ]
+        },
+    ),
+]
+
+
+def _flag(value: str | None, name: str) -> bool | None:
+    if value in (None, ""):
+        return None
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValidationError({name: [f"“{value}” is not true or false."]})
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("manual", OpenApiTypes.BOOL, description="only badges issued by hand (true)")],
+    tags=["badges"],
+)
+class BadgeList(generics.ListAPIView):
+    """The badges of the key's organization and the organizations under it."""
+
+    serializer_class = BadgeSerializer
+
+    def get_queryset(self):
+        badges = Badge.objects.administered_by(self.request.user).select_related("organization")
+        manual = _flag(self.request.query_params.get("manual"), "manual")
+        return badges if manual is None else badges.filter(manual_issuance_enabled=manual)
+
+
+class BadgeAwards(APIView):
+    @extend_schema(
+        summary="Award a badge to up to 50 people",
+        description="Issues the badge (source `api`) to each recipient named by username or e-mail, never "
+        "all-or-nothing: one result per recipient, in the order sent — `issued`, `already_earned`, `revoked`, "
+        "`unknown_recipient` (nobody of that name in the key's organizations) or `not_allowed` (the message says "
+        "why). A badge not enabled for manual issuance, or inactive, is refused whole (422).",
+        request=AwardRequestSerializer,
+        responses={200: AwardResponseSerializer},
+        parameters=[IDEMPOTENCY],
+        examples=AWARD_EXAMPLES,
+        tags=["badges"],
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        badge = get_object_or_404(Badge.objects.administered_by(request.user).select_related("organization"), pk=pk)
+        data = AwardRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not badge.is_active or not badge.manual_issuance_enabled:
+            why = "is inactive" if not badge.is_active else "is not enabled for manual issuance"
+            return Response({"detail": f"The badge “{badge.name}” {why}: nothing was issued."}, status=422)
+        results = badge_award(badge=badge, names=data.validated_data["recipients"], actor=request.user)
+        return Response(AwardResponseSerializer({"results": results}).data)
+
+
+@extend_schema(tags=["issued badges"])
+class IssuedBadgeList(generics.ListAPIView):
+    """Issued badges the key's organization may see, filtered as on Find Issued Badges."""
+
+    serializer_class = IssuedBadgeSerializer
+
+    def get_queryset(self):
+        search = issued_badge_search(request=self.request)
+        if search.invalid:
+            raise ValidationError(search.form.errors)
+        return search.qs.select_related(*ISSUED_BADGE_RELATED)
+
+
+@extend_schema(tags=["issued badges"])
+class IssuedBadgeDetail(generics.RetrieveAPIView):
+    serializer_class = IssuedBadgeSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        return IssuedBadge.objects.visible_to(self.request.user).select_related(*ISSUED_BADGE_RELATED)
+
+
+class _StatusChange(APIView):
+    change = None
+    reason_serializer: type[serializers.Serializer] = ReasonSerializer
+    default_reason = ""
+
+    @idempotent
+    def post(self, request, uuid):
+        issued = get_object_or_404(IssuedBadge.objects.visible_to(request.user), uuid=uuid)
+        data = self.reason_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reason = data.validated_data.get("reason") or self.default_reason
+        [result] = type(self).change(ids=[issued.pk], actor=request.user, reason=reason)
+        if not result.ok:
+            return Response({"detail": result.message}, status=409 if result.issued_badge else 404)
+        issued = IssuedBadge.objects.select_related(*ISSUED_BADGE_RELATED).get(pk=issued.pk)
+        return Response(IssuedBadgeSerializer(issued).data)
+
+
+@extend_schema(request=ReasonSerializer, responses=IssuedBadgeSerializer, parameters=[IDEMPOTENCY],
+               tags=["issued badges"], summary="Revoke an issued badge (a reason is required)")  # fmt: skip
+class IssuedBadgeRevoke(_StatusChange):
+    change = staticmethod(issued_badges_revoke)
+
+
+@extend_schema(request=OptionalReasonSerializer, responses=IssuedBadgeSerializer, parameters=[IDEMPOTENCY],
+               tags=["issued badges"], summary="Reinstate a revoked badge")  # fmt: skip
+class IssuedBadgeReinstate(_StatusChange):
+    change = staticmethod(issued_badges_reinstate)
+    reason_serializer = OptionalReasonSerializer
+    default_reason = "Reinstated through the API."

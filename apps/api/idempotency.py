@@ -1,0 +1,75 @@
+"""Idempotency-Key on every POST of the API (DESIGN §9): the same key and body replay the first answer with
+``Idempotent-Replayed: true`` and write nothing; the same key with another body is a 422. Keys live 24 hours
+per API key.
+
+The answer is reserved before the work is done, in the same transaction: a second request with the same key
+sent meanwhile waits on the reservation's unique row and then replays the first answer (PostgreSQL), and if the
+work fails — a body refused by validation, a crash — the reservation goes with it, so the key stays free for the
+corrected request (as payment APIs do). Answers the view returns (200, 404, 409, 422) are kept and replayed.
+"""
+
+import functools
+import hashlib
+import json
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from .models import IdempotentAnswer
+
+HEADER = "Idempotency-Key"
+LIFETIME = timedelta(hours=24)
+MAX_KEY = 255
+
+
+def idempotent(handler):
+    """Decorate an APIView's ``post``."""
+
+    @functools.wraps(handler)
+    def wrapped(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return handler(view, request, *args, **kwargs)
+        if not key or len(key) > MAX_KEY:
+            return Response({"detail": f"{HEADER} must be 1 to {MAX_KEY} characters."}, status=400)
+        # The body as sent (read before the parser, which keeps a copy to parse).
+        fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), request.body]))
+        fingerprint = fingerprint.hexdigest()
+        now = timezone.now()
+        IdempotentAnswer.objects.filter(api_key=request.auth, key=key, created_at__lt=now - LIFETIME).delete()
+        try:
+            with transaction.atomic():
+                answer = IdempotentAnswer.objects.create(
+                    api_key=request.auth, key=key, fingerprint=fingerprint, created_at=now
+                )
+                response = handler(view, request, *args, **kwargs)
+                if response.status_code >= 500:
+                    raise _Failed(response)
+                answer.status = response.status_code
+                answer.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+                answer.save(update_fields=["status", "body"])
+                return response
+        except _Failed as failed:  # nothing kept: the same key may be sent again
+            return failed.response
+        except IntegrityError:
+            pass  # the key was used before (or just now, by a request that has committed since)
+        first = IdempotentAnswer.objects.filter(api_key=request.auth, key=key).first()
+        if first is None or first.status is None:
+            return Response({"detail": "A request with this Idempotency-Key is still running."}, status=409)
+        if first.fingerprint != fingerprint:
+            return Response(
+                {"detail": f"This {HEADER} was used with another request: send a new key for a new request."},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return Response(first.body, status=first.status, headers={"Idempotent-Replayed": "true"})
+
+    return wrapped
+
+
+class _Failed(Exception):
+    def __init__(self, response):
+        self.response = response

@@ -1,0 +1,108 @@
+"""What the API reads and answers. Requests refuse fields they do not know (``issued_by``, ``organization``…):
+they are never trusted, and a typo is not silently ignored."""
+
+from rest_framework import serializers
+
+from apps.badges.models import Badge
+from apps.issued_badges.models import IssuedBadge, Source
+
+MAX_RECIPIENTS = 50
+
+
+class StrictSerializer(serializers.Serializer):
+    def validate(self, attrs):
+        if isinstance(self.initial_data, dict):
+            unknown = sorted(set(self.initial_data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["This field is not accepted."] for name in unknown})
+        return attrs
+
+
+class BadgeSerializer(serializers.ModelSerializer):
+    organization = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Badge
+        fields = ["id", "name", "description", "criteria", "organization", "manual_issuance_enabled", "is_active",
+                  "image_url"]  # fmt: skip
+
+    def get_organization(self, badge) -> dict:
+        return {"id": badge.organization_id, "name": badge.organization.name}
+
+    def get_image_url(self, badge) -> str | None:
+        if not badge.image:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(badge.image.url) if request else badge.image.url
+
+
+class PersonSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+
+
+class IssuedBadgeSerializer(serializers.ModelSerializer):
+    badge = serializers.SerializerMethodField()
+    recipient = PersonSerializer()
+    organization = serializers.SerializerMethodField()
+    issued_by = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    classroom = serializers.SerializerMethodField()
+    achievement = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IssuedBadge
+        fields = ["uuid", "badge", "recipient", "organization", "issued_at", "earned_at", "source", "issued_by",
+                  "classroom", "achievement", "status", "revoked_at", "revocation_reason"]  # fmt: skip
+
+    def get_badge(self, issued) -> dict:
+        return {"id": issued.badge_id, "name": issued.badge.name}
+
+    def get_organization(self, issued) -> dict:
+        return {"id": issued.badge.organization_id, "name": issued.badge.organization.name}
+
+    def get_issued_by(self, issued) -> str | None:
+        return issued.issued_by.username if issued.issued_by_id else None
+
+    def get_status(self, issued) -> str:
+        return "revoked" if issued.revoked_at else "active"
+
+    def get_classroom(self, issued) -> dict | None:
+        return {"id": issued.classroom_id, "title": issued.classroom.title} if issued.classroom_id else None
+
+    def get_achievement(self, issued) -> dict | None:
+        return {"id": issued.achievement_id, "name": issued.achievement.name} if issued.achievement_id else None
+
+
+class AwardRequestSerializer(StrictSerializer):
+    recipients = serializers.ListField(
+        child=serializers.CharField(max_length=254, trim_whitespace=True),
+        min_length=1,
+        max_length=MAX_RECIPIENTS,
+        help_text=f"Usernames or e-mail addresses, 1 to {MAX_RECIPIENTS}.",
+    )
+
+
+class AwardResultSerializer(serializers.Serializer):
+    recipient = serializers.CharField(help_text="As sent.")
+    status = serializers.ChoiceField(
+        choices=["issued", "already_earned", "revoked", "unknown_recipient", "not_allowed"]
+    )
+    issued_badge = IssuedBadgeSerializer(allow_null=True)
+    message = serializers.CharField()
+
+
+class AwardResponseSerializer(serializers.Serializer):
+    results = AwardResultSerializer(many=True)
+
+
+class ReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class OptionalReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+SOURCES = [value for value, _ in Source.choices]
