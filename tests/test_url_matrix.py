@@ -118,6 +118,7 @@ TABLE = {
     "api:issued_badge": Row(API, (lambda world, side: side.issued.uuid,)),
     "api:revoke": Row(API, (lambda world, side: side.issued.uuid,)),
     "api:reinstate": Row(API, (lambda world, side: side.issued.uuid,)),
+    "api:activities": Row(API),
 }
 
 

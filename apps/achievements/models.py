@@ -112,7 +112,9 @@ class EvaluationRun(models.Model):
 
     mode = models.CharField(max_length=12, choices=Mode.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    trigger = models.CharField(max_length=20, default="schedule", help_text="schedule, manual or command")
+    trigger = models.CharField(
+        max_length=20, default="schedule", help_text="schedule, manual, command, or activity (new activity, at once)"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -152,3 +154,13 @@ class AchievementEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.achievement} in {self.run}"
+
+
+class EvaluationRequest(models.Model):
+    """One row: since when new activity has been waiting for the evaluation it asked for (None: nothing waits).
+    Setting it from None is what queues that evaluation, so a burst of activity queues one run."""
+
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"evaluation requested at {self.requested_at}" if self.requested_at else "no evaluation requested"

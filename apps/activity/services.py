@@ -9,7 +9,8 @@ and counts them as "already recorded", so importing a file twice writes it once 
 An import resolves usernames among the active users of the actor's administered organizations and codes
 among those organizations' catalog only, validates every row, and writes all new ones in one transaction
 (``bulk_create``) or, if any row is wrong, nothing.
-Side effects: none beyond the rows; the hourly evaluator turns them into achievements and badges.
+Side effects: the ``activity_recorded`` signal, in the same transaction, for the students recorded: the
+achievements app evaluates them as soon as it commits (the hourly run is the backstop).
 """
 
 import csv
@@ -28,6 +29,7 @@ from apps.courses.models import Course, Lab, LearningPath
 
 from .models import NATURAL_KEY_COLUMNS, ActivityKind, ActivityRecord, natural_key
 from .selectors import activity_courses, activity_labs, activity_students
+from .signals import activity_recorded
 
 # The target field each kind needs (None: no target).
 TARGET_FIELD: dict[str, str | None] = {
@@ -91,6 +93,7 @@ def activity_record_create(
     try:
         with transaction.atomic():  # the unique natural key decides, also between two simultaneous requests
             record.save(force_insert=True)
+            activity_recorded.send(sender=ActivityRecord, user_ids=[student.pk])
     except IntegrityError:
         if not _stored_keys([record]):
             raise
@@ -159,6 +162,11 @@ class _Row:
     line: int
     values: dict[str, str] = field(default_factory=dict)
     problem: str = ""
+    noun: str = "Line"  # how messages name it: a file's line, an API call's item
+
+    @property
+    def where(self) -> str:
+        return f"{self.noun} {self.line}"
 
 
 def _quoted(value: str) -> str:
@@ -261,76 +269,76 @@ class _Catalog:
         return grouped
 
 
-def _target(catalog: _Catalog, kind: str, reference: str, line: int) -> tuple[dict, str]:
+def _target(catalog: _Catalog, kind: str, reference: str, where: str) -> tuple[dict, str]:
     """The target fields of a row of ``kind``, or the reason there is none."""
     needed = TARGET_FIELD[kind]
     if needed is None:
         if reference:
-            return {}, f"Line {line}: reference must be empty for points (found {_quoted(reference)})."
+            return {}, f"{where}: reference must be empty for points (found {_quoted(reference)})."
         return {}, ""
     what = {"course": "a course code", "lab": "COURSECODE/LABCODE", "learning_path": "a learning path code"}[needed]
     if not reference:
-        return {}, f"Line {line}: reference is missing: {kind} needs {what}."
+        return {}, f"{where}: reference is missing: {kind} needs {what}."
     key = reference.upper()
     if needed == "lab":
         course_code, slash, lab_code = key.partition("/")
         if not (slash and course_code and lab_code):
-            return {}, f"Line {line}: reference {_quoted(reference)} must be COURSECODE/LABCODE for {kind}."
+            return {}, f"{where}: reference {_quoted(reference)} must be COURSECODE/LABCODE for {kind}."
         found, noun = catalog.labs.get((course_code, lab_code), []), "lab"
     elif needed == "course":
         found, noun = catalog.courses.get(key, []), "course"
     else:
         found, noun = catalog.paths.get(key, []), "learning path"
     if not found:
-        return {}, f"Line {line}: unknown {noun} {_quoted(reference)}."
+        return {}, f"{where}: unknown {noun} {_quoted(reference)}."
     if len(found) > 1:
-        where = " and ".join(sorted(str(obj.owner) for obj in found))
-        return {}, f"Line {line}: {noun} {_quoted(reference)} is ambiguous: it exists in {where}."
+        owners = " and ".join(sorted(str(obj.owner) for obj in found))
+        return {}, f"{where}: {noun} {_quoted(reference)} is ambiguous: it exists in {owners}."
     target = found[0]
     if needed == "learning_path" and not target.has_exam:
-        return {}, f"Line {line}: learning path {_quoted(reference)} has no final exam."
+        return {}, f"{where}: learning path {_quoted(reference)} has no final exam."
     return {needed: target}, ""
 
 
-def _occurred_at(text: str, line: int, now: datetime) -> tuple[datetime | None, str]:
+def _occurred_at(text: str, where: str, now: datetime) -> tuple[datetime | None, str]:
     if not text:
-        return None, f"Line {line}: occurred_at is missing."
+        return None, f"{where}: occurred_at is missing."
     try:
         occurred_at = datetime.fromisoformat(text)
     except ValueError:
         return None, (
-            f"Line {line}: occurred_at {_quoted(text)} is not an ISO date or date-time "
+            f"{where}: occurred_at {_quoted(text)} is not an ISO date or date-time "
             "(e.g. 2026-03-01 or 2026-03-01T14:30)."
         )
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at, timezone.get_default_timezone())
     if problem := occurred_at_problem(occurred_at, now=now):
-        return None, f"Line {line}: occurred_at {_quoted(text)} {problem}."
+        return None, f"{where}: occurred_at {_quoted(text)} {problem}."
     return occurred_at, ""
 
 
 def _record(catalog: _Catalog, row: _Row, now: datetime) -> tuple[ActivityRecord | None, list[str]]:
     """The record a row describes, or every problem with it."""
-    values, line, errors = row.values, row.line, []
+    values, where, errors = row.values, row.where, []
     student = catalog.student(values["username"])
     if not values["username"]:
-        errors.append(f"Line {line}: username is missing.")
+        errors.append(f"{where}: username is missing.")
     elif student is None:
-        errors.append(f"Line {line}: unknown username {_quoted(values['username'])}.")
+        errors.append(f"{where}: unknown username {_quoted(values['username'])}.")
     kind, target = values["kind"].lower(), {}
     if kind not in TARGET_FIELD:
         shown = f"unknown kind {_quoted(values['kind'])}" if values["kind"] else "kind is missing"
-        errors.append(f"Line {line}: {shown}; use one of {', '.join(TARGET_FIELD)}.")
+        errors.append(f"{where}: {shown}; use one of {', '.join(TARGET_FIELD)}.")
     else:
-        target, problem = _target(catalog, kind, values["reference"], line)
+        target, problem = _target(catalog, kind, values["reference"], where)
         if problem:
             errors.append(problem)
     points = values["points"] or "0"
     if not re.fullmatch(r"[0-9]+", points):
-        errors.append(f"Line {line}: points must be a whole number of 0 or more.")
+        errors.append(f"{where}: points must be a whole number of 0 or more.")
     elif len(points) > 10 or int(points) > MAX_POINTS:
-        errors.append(f"Line {line}: points must be at most {MAX_POINTS:,}.")
-    occurred_at, problem = _occurred_at(values["occurred_at"], line, now)
+        errors.append(f"{where}: points must be at most {MAX_POINTS:,}.")
+    occurred_at, problem = _occurred_at(values["occurred_at"], where, now)
     if problem:
         errors.append(problem)
     if errors:
@@ -370,4 +378,82 @@ def activity_import_csv(*, actor: User, content: bytes) -> ActivityImportResult:
                 new.append(record)
         # A simultaneous import of the same rows: the unique key makes the loser skip them, not fail.
         ActivityRecord.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        if new:
+            activity_recorded.send(sender=ActivityRecord, user_ids=sorted({record.user_id for record in new}))
     return ActivityImportResult(imported=len(new), already_recorded=len(records) - len(new))
+
+
+# --- Activity posted through the API: each item validated on its own, the valid ones stored --------------------
+
+API_FIELDS = ("username", "kind", "course", "lab", "learning_path", "points", "occurred_at")
+TARGET_FIELDS = ("course", "lab", "learning_path")
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One posted item: "recorded", "already_recorded" (stored before, or earlier in the same call) or
+    "invalid" with its errors (nothing stored for it)."""
+
+    status: str
+    errors: tuple[str, ...] = ()
+
+
+def activity_records_post(*, actor, items: list) -> list[ItemResult]:
+    """Record the valid items of ``items`` (dicts of API_FIELDS; targets by code, a lab as COURSECODE/LABCODE)
+    for the students of ``actor``'s organizations, as an import would, and say what happened to each. Unlike an
+    import, one invalid item does not stop the others. A few queries however many items."""
+    rows = [_api_row(number, item) for number, item in enumerate(items, start=1)]
+    catalog, now = _Catalog(actor, [row for row in rows if not row.problem]), timezone.now()
+    results: list[ItemResult | None] = [None] * len(rows)
+    records: dict[int, ActivityRecord] = {}
+    for index, row in enumerate(rows):
+        record, problems = (None, [row.problem]) if row.problem else _record(catalog, row, now)
+        if problems:
+            results[index] = ItemResult("invalid", tuple(problems))
+        else:
+            records[index] = record
+    with transaction.atomic():
+        seen, new = _stored_keys(list(records.values())), []
+        for index, record in records.items():
+            if record.natural_key() in seen:
+                results[index] = ItemResult("already_recorded")
+            else:
+                seen.add(record.natural_key())
+                new.append(record)
+                results[index] = ItemResult("recorded")
+        ActivityRecord.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        if new:
+            activity_recorded.send(sender=ActivityRecord, user_ids=sorted({record.user_id for record in new}))
+    return results
+
+
+def _api_row(number: int, item) -> _Row:
+    """An item as the import's row (its values as text), or its problem with the item as a whole."""
+    row = _Row(line=number, noun="Item")
+    if not isinstance(item, dict):
+        row.problem = f"{row.where}: must be an object with {', '.join(API_FIELDS)}."
+        return row
+    if unknown := sorted(set(item) - set(API_FIELDS)):
+        row.problem = f"{row.where}: fields not accepted: {', '.join(unknown)}."
+        return row
+    given = [name for name in TARGET_FIELDS if item.get(name) not in (None, "")]
+    kind = item.get("kind")
+    needed = TARGET_FIELD.get(kind.lower()) if isinstance(kind, str) else None
+    points = item.get("points", 0)
+    texts = [item.get(name) for name in ("username", "kind", "occurred_at", *given)]
+    if any(value is not None and not isinstance(value, str) for value in texts):
+        row.problem = f"{row.where}: username, kind, occurred_at and the target code must be text."
+    elif isinstance(points, bool) or not isinstance(points, int):
+        row.problem = f"{row.where}: points must be a whole number of 0 or more."
+    elif len(given) > 1 or (given and needed and given[0] != needed):
+        row.problem = f"{row.where}: {kind} takes {needed or 'no target'}, not {' and '.join(given)}."
+    else:
+        reference = item[given[0]] if given else ""
+        row.values = {
+            "username": (item.get("username") or "").strip(),
+            "kind": (kind or "").strip(),
+            "reference": reference.strip(),
+            "points": str(points) if points >= 0 else "-",
+            "occurred_at": (item.get("occurred_at") or "").strip(),
+        }
+    return row

@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.activity.services import activity_records_post
 from apps.badges.models import Badge
 from apps.issued_badges.models import IssuedBadge
 from apps.issued_badges.selectors import issued_badge_search
@@ -20,6 +21,8 @@ from apps.issued_badges.services import issued_badges_reinstate, issued_badges_r
 from .idempotency import idempotent
 from .selectors import ISSUED_BADGE_RELATED
 from .serializers import (
+    ActivitiesRequestSerializer,
+    ActivitiesResponseSerializer,
     AwardRequestSerializer,
     AwardResponseSerializer,
     BadgeSerializer,
@@ -163,3 +166,46 @@ class IssuedBadgeReinstate(_StatusChange):
     change = staticmethod(issued_badges_reinstate)
     reason_serializer = OptionalReasonSerializer
     default_reason = "Reinstated through the API."
+
+
+ACTIVITY_EXAMPLES = [
+    OpenApiExample(
+        "A lab launched and points",
+        request_only=True,
+        value={
+            "activities": [
+                {
+                    "username": "nw-student05",
+                    "kind": "lab_launched",
+                    "lab": "CF-101/CF-101-L1",
+                    "occurred_at": "2026-11-29T09:30:00Z",
+                },
+                {"username": "nw-student05", "kind": "points", "points": 25, "occurred_at": "2026-11-29T09:31:00Z"},
+            ]
+        },
+    )
+]
+
+
+class Activities(APIView):
+    @extend_schema(
+        summary="Record activity (up to 1,000 items)",
+        description="Stores each valid item — what a student did, which achievements count — and says what "
+        "happened to each: `recorded`, `already_recorded` (the same student, kind, target and time is stored "
+        "once) or `invalid` with its errors; one invalid item does not stop the others. The students recorded "
+        "are evaluated at once: a badge their activity earns is issued within seconds.",
+        request=ActivitiesRequestSerializer,
+        responses={200: ActivitiesResponseSerializer},
+        parameters=[IDEMPOTENCY],
+        examples=ACTIVITY_EXAMPLES,
+        tags=["activity"],
+    )
+    @idempotent
+    def post(self, request):
+        data = ActivitiesRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        results = activity_records_post(actor=request.user, items=data.validated_data["activities"])
+        statuses = ("recorded", "already_recorded", "invalid")
+        counts = {status: sum(result.status == status for result in results) for status in statuses}
+        rows = [{"index": n, "status": r.status, "errors": list(r.errors)} for n, r in enumerate(results, start=1)]
+        return Response({**counts, "results": rows})

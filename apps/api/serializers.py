@@ -4,7 +4,7 @@ they are never trusted, and a typo is not silently ignored."""
 from rest_framework import serializers
 
 from apps.badges.models import Badge
-from apps.issued_badges.models import IssuedBadge, Source
+from apps.issued_badges.models import IssuedBadge
 
 MAX_RECIPIENTS = 50
 
@@ -105,4 +105,28 @@ class OptionalReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
-SOURCES = [value for value, _ in Source.choices]
+MAX_ACTIVITIES = 1000
+
+
+class ActivitiesRequestSerializer(StrictSerializer):
+    activities = serializers.ListField(
+        child=serializers.JSONField(),
+        min_length=1,
+        max_length=MAX_ACTIVITIES,
+        help_text=f"1 to {MAX_ACTIVITIES:,} objects: username, kind (lab_launched, lab_completed, course_completed, "
+        "exam_passed, points), the target by code — course, lab as COURSECODE/LABCODE, or learning_path — points, "
+        "occurred_at (ISO 8601). Each is validated on its own.",
+    )
+
+
+class ActivityResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's position in the request, from 1.")
+    status = serializers.ChoiceField(choices=["recorded", "already_recorded", "invalid"])
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class ActivitiesResponseSerializer(serializers.Serializer):
+    recorded = serializers.IntegerField()
+    already_recorded = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    results = ActivityResultSerializer(many=True)

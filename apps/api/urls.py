@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/v1/issued-badges/<uuid:uuid>/", endpoints.IssuedBadgeDetail.as_view(), name="issued_badge"),
     path("api/v1/issued-badges/<uuid:uuid>/revoke/", endpoints.IssuedBadgeRevoke.as_view(), name="revoke"),
     path("api/v1/issued-badges/<uuid:uuid>/reinstate/", endpoints.IssuedBadgeReinstate.as_view(), name="reinstate"),
+    path("api/v1/activities/", endpoints.Activities.as_view(), name="activities"),
 ]

@@ -54,9 +54,14 @@ class _Outcome:
     error: str = ""
 
 
-def achievements_evaluate(*, full: bool = False, trigger: str = "schedule", requested_by: User | None = None):
-    """Evaluate every active achievement; return the run (``status`` skipped when another run holds the lock)."""
+def achievements_evaluate(
+    *, full: bool = False, trigger: str = "schedule", requested_by: User | None = None, record_skipped: bool = True
+):
+    """Evaluate every active achievement; return the run (``status`` skipped when another run holds the lock;
+    None then instead, without a run row, unless ``record_skipped``)."""
     with exclusive(LOCK) as acquired:
+        if not acquired and not record_skipped:
+            return None
         if not acquired:
             logger.info("evaluate_achievements skipped: another evaluation is running")
             now = timezone.now()
