@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -196,3 +196,42 @@ def _organizations_of(person: User, home_line: set[int]) -> set[int]:
     ids.update(Enrollment.objects.filter(student=person).values_list("classroom__organization_id", flat=True))
     ids.update(CourseAssignment.objects.filter(student=person).values_list("organization_id", flat=True))
     return ids
+
+
+# --- Activity to badge ---------------------------------------------------------------------------------------
+
+LATENCY_WINDOW = timedelta(days=1)
+LATENCY_SAMPLE = 2000  # the newest badges of the window measured: enough for a p95, bounded in cost
+
+
+@dataclass(frozen=True)
+class AwardLatency:
+    count: int
+    p50: float  # seconds
+    p95: float
+
+
+def award_latency(*, viewer) -> AwardLatency | None:
+    """How long badges the viewer's achievements issued in the last day took from the activity that earned them
+    being recorded to the badge being issued: for each, its student's newest activity recorded before it (the
+    one that completed it, or a later one), p50 and p95 over the newest 2,000. None without any."""
+    since = timezone.now() - LATENCY_WINDOW
+    newest = ActivityRecord.objects.filter(user=OuterRef("recipient"), recorded_at__lte=OuterRef("issued_at"))
+    issued = (
+        IssuedBadge.objects.filter(
+            source=IssuedBadge.Source.ACHIEVEMENT,
+            issued_at__gte=since,
+            achievement__in=Achievement.objects.administered_by(viewer),
+        )
+        .annotate(recorded_at=Subquery(newest.order_by("-recorded_at").values("recorded_at")[:1]))
+        .order_by("-issued_at")
+        .values_list("issued_at", "recorded_at")[:LATENCY_SAMPLE]
+    )
+    seconds = sorted((issued_at - recorded_at).total_seconds() for issued_at, recorded_at in issued if recorded_at)
+    if not seconds:
+        return None
+
+    def quantile(q: float) -> float:
+        return seconds[min(len(seconds) - 1, int(q * len(seconds)))]
+
+    return AwardLatency(count=len(seconds), p50=quantile(0.5), p95=quantile(0.95))

@@ -22,6 +22,7 @@ from .selectors import (
     achievement_preview,
     achievement_run_log,
     administered_achievement,
+    award_latency,
     last_runs,
     requirement_text,
 )
@@ -49,7 +50,13 @@ def achievement_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(filters.rows, 25).get_page(request.GET.get("page"))
     for achievement in page.object_list:
         achievement.requirement = requirement_text(achievement)
-    context = {"filter": filters, "page": page, "search": filters.cleaned("q"), "runs": last_runs(viewer=request.user)}
+    context = {
+        "filter": filters,
+        "page": page,
+        "search": filters.cleaned("q"),
+        "runs": last_runs(viewer=request.user),
+        "latency": award_latency(viewer=request.user),
+    }
     return render(request, "achievements/achievement_list.html", context)
 
 

@@ -150,8 +150,8 @@ def test_the_list_runs_the_same_number_of_queries_with_2_and_20_achievements(wor
     client.force_login(alpha.admin)
     # session, user (with organization), administered organizations, organization tree, count,
     # achievements (with organization, badge, lab and its course, course, learning path), their course
-    # sets, their learning paths' courses, last runs (with who asked), navigation roles
-    expected = 10
+    # sets, their learning paths' courses, last runs (with who asked), activity-to-badge times, navigation roles
+    expected = 11
     with django_assert_num_queries(expected):
         assert len(client.get(LIST).context["page"].object_list) == 2
     add(18)
