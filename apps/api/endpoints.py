@@ -5,6 +5,8 @@ what it may see and change is the policy's, as on the pages; another organizatio
 """
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -19,6 +21,7 @@ from apps.issued_badges.selectors import issued_badge_search
 from apps.issued_badges.services import issued_badges_reinstate, issued_badges_revoke
 
 from .idempotency import idempotent
+from .pagination import ChangeFeed, Cursor
 from .selectors import ISSUED_BADGE_RELATED
 from .serializers import (
     ActivitiesRequestSerializer,
@@ -31,6 +34,19 @@ from .serializers import (
     ReasonSerializer,
 )
 from .services import badge_award
+
+FIND_FILTERS = [
+    ("student", "name, username or e-mail"),
+    ("badge", "a badge id"),
+    ("organization", "an organization id"),
+    ("classroom", "a class id"),
+    ("course_assignment", "a course assignment id"),
+    ("source", "roster, batch, assignment, usernames, profile, api or achievement"),
+    ("issued_by", "a person's id, or automatic"),
+    ("issued_from", "a date, YYYY-MM-DD"),
+    ("issued_to", "a date, YYYY-MM-DD"),
+    ("status", "active or revoked"),
+]  # newest first (a cursor keeps its order); Find's column sort does not apply
 
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
@@ -114,7 +130,19 @@ class BadgeAwards(APIView):
         return Response(AwardResponseSerializer({"results": results}).data)
 
 
-@extend_schema(tags=["issued badges"])
+@extend_schema(
+    tags=["issued badges"],
+    parameters=[
+        OpenApiParameter(
+            "changed_since",
+            OpenApiTypes.DATETIME,
+            description="Only badges issued, revoked or reinstated at or after this moment (ISO 8601), oldest "
+            "change first: pull the changes since your last pull, following `next` to the end.",
+        ),
+        *[OpenApiParameter(name, OpenApiTypes.STR, description=f"As on Find Issued Badges: {label}.")
+          for name, label in FIND_FILTERS],
+    ],
+)  # fmt: skip
 class IssuedBadgeList(generics.ListAPIView):
     """Issued badges the key's organization may see, filtered as on Find Issued Badges."""
 
@@ -124,7 +152,26 @@ class IssuedBadgeList(generics.ListAPIView):
         search = issued_badge_search(request=self.request)
         if search.invalid:
             raise ValidationError(search.form.errors)
-        return search.qs.select_related(*ISSUED_BADGE_RELATED)
+        rows = search.qs.select_related(*ISSUED_BADGE_RELATED)
+        if (since := self.changed_since) is not None:
+            rows = rows.filter(updated_at__gte=since)
+        return rows
+
+    @property
+    def changed_since(self):
+        text = self.request.query_params.get("changed_since")
+        if not text:
+            return None
+        since = parse_datetime(text.replace(" ", "+"))  # a "+" sent unencoded in a query arrives as a space
+        if since is None:
+            raise ValidationError({"changed_since": [f"“{text}” is not an ISO 8601 date-time."]})
+        return since if timezone.is_aware(since) else timezone.make_aware(since)
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            self._paginator = ChangeFeed() if self.changed_since is not None else Cursor()
+        return self._paginator
 
 
 @extend_schema(tags=["issued badges"])

@@ -7,3 +7,9 @@ class Cursor(CursorPagination):
     ordering = "-pk"
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class ChangeFeed(Cursor):
+    """``?changed_since=``: oldest change first, so a system that pulls resumes from its last cursor."""
+
+    ordering = ("updated_at", "pk")

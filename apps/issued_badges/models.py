@@ -10,6 +10,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 
@@ -170,6 +171,8 @@ class IssuedBadge(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="badges_revoked"
     )
     revocation_reason = models.TextField(blank=True)
+    # When it was issued, revoked or reinstated last: the API's changed_since feed for systems that pull.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = IssuedBadgeQuerySet.as_manager()
 
@@ -205,6 +208,7 @@ class IssuedBadge(models.Model):
                 condition=Q(revoked_at__isnull=False),
                 name="issued_badge_revoked_covering",
             ),
+            models.Index(fields=["updated_at", "id"], name="issued_badge_updated"),
         ]
 
     def __str__(self) -> str:

@@ -51,3 +51,27 @@ def test_revoke_needs_a_reason_and_reinstate_gives_it_back(world, alpha_api):
     assert alpha_api.post(beta, {"reason": "x"}, format="json").status_code == 404
     world.beta.issued.refresh_from_db()
     assert not world.beta.issued.is_revoked
+
+
+def test_changed_since_pulls_what_was_issued_revoked_or_reinstated_since_oldest_first(world, alpha_api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.issued_badges.models import IssuedBadge
+    from apps.issued_badges.services import issued_badges_reinstate, issued_badges_revoke
+
+    old, other = world.alpha.issued, world.alpha.child_issued
+    from apps.issued_badges.models import issued_badge_writes
+
+    with issued_badge_writes():  # both issued a week ago
+        IssuedBadge.objects.filter(pk__in=[old.pk, other.pk]).update(updated_at=timezone.now() - timedelta(days=7))
+    since = timezone.now() - timedelta(days=1)
+    assert alpha_api.get(LIST, {"changed_since": since.isoformat()}).json()["results"] == []
+    issued_badges_revoke(ids=[other.pk], actor=world.alpha.admin, reason="Withdrawn")
+    issued_badges_revoke(ids=[old.pk], actor=world.alpha.admin, reason="Withdrawn")
+    issued_badges_reinstate(ids=[old.pk], actor=world.alpha.admin, reason="Back")
+    rows = alpha_api.get(LIST, {"changed_since": since.isoformat()}).json()["results"]
+    assert [(row["uuid"], row["status"]) for row in rows] == [(str(other.uuid), "revoked"), (str(old.uuid), "active")]
+    bad = alpha_api.get(LIST, {"changed_since": "yesterday"})
+    assert bad.status_code == 400 and bad.json() == {"changed_since": ["“yesterday” is not an ISO 8601 date-time."]}

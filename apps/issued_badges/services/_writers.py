@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # Elsewhere (SQLite, the embedded default): chunked VALUES with RETURNING.
 
 _ISSUED_COLUMNS = (
-    "uuid, badge_id, recipient_id, issued_at, earned_at, issued_by_id, source, classroom_id, "
+    "uuid, badge_id, recipient_id, issued_at, updated_at, earned_at, issued_by_id, source, classroom_id, "
     "course_assignment_id, achievement_id, batch_id, revocation_reason"
 )
 _LOG_COLUMNS = (
@@ -86,7 +86,7 @@ class PostgresWriter:
                 f"""
                 WITH inserted AS (
                     INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS})
-                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, %s, c.earned_at, c.actor_id,
+                    SELECT gen_random_uuid(), c.badge_id, c.recipient_id, %s, %s, c.earned_at, c.actor_id,
                            c.source, c.classroom_id, c.course_assignment_id, c.achievement_id, c.batch_id, ''
                     FROM ({candidates}) AS c
                     ON CONFLICT (badge_id, recipient_id) DO NOTHING
@@ -98,7 +98,7 @@ class PostgresWriter:
                 )
                 SELECT batch_id, badge_id, recipient_id, id FROM inserted
                 """,  # noqa: S608 - tables and columns are ours; values are parameters
-                [now, *params, now],
+                [now, now, *params, now],
             )
             return _by_batch(cursor.fetchall())
 
@@ -181,8 +181,9 @@ class PortableWriter:
                 params: list = []
                 for b, r in listed[start : start + 500]:
                     earned = ops.adapt_datetimefield_value(earned_at.get(r))
-                    params += [uuid.uuid4().hex, b, r, ops.adapt_datetimefield_value(now), earned, *shared]
-                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')"] * (len(params) // 11))
+                    when = ops.adapt_datetimefield_value(now)
+                    params += [uuid.uuid4().hex, b, r, when, when, earned, *shared]
+                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')"] * (len(params) // 12))
                 cursor.execute(
                     f"INSERT INTO {IssuedBadge._meta.db_table} ({_ISSUED_COLUMNS}) VALUES {values} "  # noqa: S608
                     "ON CONFLICT (badge_id, recipient_id) DO NOTHING RETURNING id, badge_id, recipient_id",

@@ -102,6 +102,7 @@ def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationRes
             with issued_badge_writes():
                 IssuedBadge.objects.filter(pk__in=[row.pk for row in changing]).update(
                     revoked_at=now if revoke else None,
+                    updated_at=now,
                     revoked_by=person if revoke else None,
                     revocation_reason=reason if revoke else "",
                 )
