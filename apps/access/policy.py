@@ -176,6 +176,28 @@ def reachable_people(actor, organization_id: int | None = None) -> QuerySet:
     return users.filter(people_of(descendant_ids([organization_id])), is_active=True)
 
 
+def reaching_organization_ids(actor, person) -> set[int]:
+    """The organizations ``actor`` administers for which ``person`` is one of ``reachable_people``: those whose
+    tree holds the person's home organization, one of their roles or one of their classes (the organizations a
+    badge may be assigned to them for, by name). One query, besides the cached administered organizations and
+    the organizations' parents."""
+    administered = administered_organization_ids(actor)
+    if not administered or not person.is_active:
+        return set()
+    memberships = _model("accounts.Membership").objects.filter(user=person).order_by().values_list("organization_id")
+    classes = (
+        _model("classes.Enrollment").objects.filter(student=person).order_by().values_list("classroom__organization_id")
+    )
+    theirs = {pk for (pk,) in memberships.union(classes)} | ({person.organization_id} - {None})
+    parents = dict(_model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"))
+    above = set()  # every organization whose tree holds one of theirs: theirs and all their ancestors
+    for current in theirs:
+        while current is not None and current not in above:
+            above.add(current)
+            current = parents.get(current)
+    return above & administered
+
+
 def home_people(actor) -> QuerySet:
     """The active people at home in the organizations ``actor`` administers: those whose activity it records.
     Every achievement of a student's home organization counts their activity (points), so another
@@ -372,6 +394,15 @@ def may_see_person_page(actor, person) -> bool:
     if person_of(actor) is not None and actor.pk == person.pk:
         return True
     return roles_of(actor).is_staff
+
+
+def may_see_profile(actor, person) -> bool:
+    """A person's User profile (``person`` read from the people visible to ``actor``) is the administrators' page:
+    any administrator who sees the person. Everyone else who may see the person has their Achievements/Badges
+    page (``may_see_person_page``). What the profile shows follows each record's rule."""
+    if person is None or person_of(actor) is None:
+        return False
+    return actor.is_superuser or bool(administered_organization_ids(actor))
 
 
 # --- What each model shows -------------------------------------------------------------------------------------
