@@ -34,6 +34,9 @@ ADMIN_PAGE = ("200 200 404 404 404 404 302", "200 404 200 404 404 404 302")
 ISSUED_PAGE = ("200 200 404 200 200 200 302", "200 404 200 404 404 404 302")
 # A person's page: Alpha's student; Beta's child organization's student.
 PERSON_PAGE = ("200 200 404 200 200 200 302", "200 404 200 404 404 404 302")
+# A person's User profile (the same people): administrators who see them; whoever else may see the person is sent
+# to their Achievements/Badges page (302), everyone else gets a 404.
+PROFILE_PAGE = ("200 200 404 302 302 302 302", "200 404 200 404 404 404 302")
 # An issuance batch: Alpha's instructor's roster batch (not the contract instructor's: a batch may name students
 # outside another instructor's scope); Beta's administrator's username-list batch.
 BATCH_PAGE = ("200 200 404 200 404 404 302", "200 404 200 404 404 404 302")
@@ -71,6 +74,7 @@ TABLE = {
     "people:list": Row(STAFF),
     "people:my_badges": Row(ALL),
     "people:user_badges": Row(PERSON_PAGE, (lambda world, side: side.person.pk,)),
+    "people:profile": Row(PROFILE_PAGE, (lambda world, side: side.person.pk,)),
     "issued_badges:find": Row(STAFF),
     "issued_badges:export": Row(STAFF),
     "issued_badges:detail": Row(ISSUED_PAGE, (_side("issued"),)),
@@ -226,7 +230,8 @@ def test_no_page_shows_another_organizations_people_or_records(matrix_world, cli
     forbidden = [p.username for p in strangers] + [p.display_name for p in strangers]
     forbidden += [other.badge.name, other.child_badge.name, other.achievement.name]
     client.force_login(world.personas[persona])
-    urls = [reverse("people:user_badges", args=[world.beta.student.pk])] if mine == "alpha" else []
+    shared = world.beta.student.pk  # Beta's student in Alpha's class: their page and profile as Alpha sees them
+    urls = [reverse(name, args=[shared]) for name in ("people:user_badges", "people:profile") if mine == "alpha"]
     for name, row in TABLE.items():
         if row.expected == POST_ONLY or name in ("login", "logout", "people:my_badges"):  # their own records
             continue
@@ -252,6 +257,8 @@ POST_TABLE = {
     "achievements:deactivate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),
     "achievements:activate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),  # already active: back to its page
     "achievements:evaluate": Row("302 302 302 403 403 403 302"),
+    # Assign a badge on a person's User profile (no badge chosen: back to the profile with why, nothing written)
+    "people:profile": Row(ADMIN_PAGE_POST, (lambda world, side: side.person.pk,)),
     "api:key_revoke": Row(("302 302 404 403 403 403 302", "302 404 302 403 403 403 302"), (_side("api_key"),)),
     "issued_badges:batch_retry": Row(("302 302 404 302 404 404 302", "302 404 302 404 404 404 302"), (_batch,)),
     "password_change": Row(ALL),  # no body: the form again, with its errors
