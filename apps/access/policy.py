@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
@@ -50,6 +50,11 @@ class OrganizationActor:
 
     def __str__(self) -> str:
         return self.name or f"organization {self.organization_id}"
+
+    @cached_property
+    def administered_ids(self) -> set[int]:
+        """Its organization and the children, read once per actor (an API request makes one)."""
+        return descendant_ids([self.organization_id])
 
 
 def person_of(actor):
@@ -103,7 +108,7 @@ def administered_organization_ids(actor) -> set[int]:
     if not _active(actor):
         return set()
     if isinstance(actor, OrganizationActor):
-        return descendant_ids([actor.organization_id])
+        return actor.administered_ids
     cached = getattr(actor, "_administered_organization_ids", None)
     if cached is not None:
         return cached

@@ -39,24 +39,16 @@ def idempotent(handler):
         # The body as sent (read before the parser, which keeps a copy to parse).
         fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), request.body]))
         fingerprint = fingerprint.hexdigest()
-        now = timezone.now()
-        IdempotentAnswer.objects.filter(api_key=request.auth, key=key, created_at__lt=now - LIFETIME).delete()
-        try:
-            with transaction.atomic():
-                answer = IdempotentAnswer.objects.create(
-                    api_key=request.auth, key=key, fingerprint=fingerprint, created_at=now
-                )
-                response = handler(view, request, *args, **kwargs)
-                if response.status_code >= 500:
-                    raise _Failed(response)
-                answer.status = response.status_code
-                answer.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-                answer.save(update_fields=["status", "body"])
-                return response
-        except _Failed as failed:  # nothing kept: the same key may be sent again
-            return failed.response
-        except IntegrityError:
-            pass  # the key was used before (or just now, by a request that has committed since)
+        for _ in range(2):  # a second time only after clearing an expired answer of the same key
+            try:
+                return _first_answer(view, request, args, kwargs, handler, key, fingerprint)
+            except _Failed as failed:  # nothing kept: the same key may be sent again
+                return failed.response
+            except _Taken:
+                pass  # the key was used before (or just now, by a request that has committed since)
+            stale = timezone.now() - LIFETIME
+            if not IdempotentAnswer.objects.filter(api_key=request.auth, key=key, created_at__lt=stale).delete()[0]:
+                break
         first = IdempotentAnswer.objects.filter(api_key=request.auth, key=key).first()
         if first is None or first.status is None:
             return Response({"detail": "A request with this Idempotency-Key is still running."}, status=409)
@@ -68,6 +60,28 @@ def idempotent(handler):
         return Response(first.body, status=first.status, headers={"Idempotent-Replayed": "true"})
 
     return wrapped
+
+
+def _first_answer(view, request, args, kwargs, handler, key, fingerprint):
+    """Reserve the key, do the work and keep its answer, in one transaction (_Taken: the key is used)."""
+    with transaction.atomic():
+        try:
+            answer = IdempotentAnswer.objects.create(
+                api_key=request.auth, key=key, fingerprint=fingerprint, created_at=timezone.now()
+            )
+        except IntegrityError:
+            raise _Taken from None
+        response = handler(view, request, *args, **kwargs)
+        if response.status_code >= 500:
+            raise _Failed(response)
+        answer.status = response.status_code
+        answer.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+        answer.save(update_fields=["status", "body"])
+        return response
+
+
+class _Taken(Exception):
+    pass
 
 
 class _Failed(Exception):
