@@ -13,6 +13,8 @@ app.autodiscover_tasks()
 
 # EVALUATE_ACHIEVEMENTS_EVERY (seconds) shortens the hourly schedule, to watch it work (the beat test).
 _every = float(os.environ.get("EVALUATE_ACHIEVEMENTS_EVERY") or 0)
+# WEBHOOKS_SWEEP_EVERY (seconds) shortens the webhook sweep's minute (the worker test).
+_sweep_every = float(os.environ.get("WEBHOOKS_SWEEP_EVERY") or 60)
 app.conf.beat_schedule = {
     # Incremental: the students with activity since the last run, and achievements changed since then.
     "evaluate-achievements-hourly": {
@@ -24,5 +26,12 @@ app.conf.beat_schedule = {
         "task": "achievements.evaluate_achievements",
         "schedule": crontab(hour=2, minute=30),
         "kwargs": {"full": True},
+    },
+    # Webhook deliveries that are due and were not sent after their commit (the broker was down, a worker died,
+    # a retry's time came). A sweep not started within its minute is dropped: the next one does its work.
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": _sweep_every,
+        "options": {"expires": _sweep_every},
     },
 }

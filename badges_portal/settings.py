@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.activity",
     "apps.achievements",
     "apps.issued_badges",
+    "apps.webhooks",
     "apps.people",
     "apps.api",
     "apps.home",

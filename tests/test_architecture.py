@@ -88,3 +88,11 @@ def test_no_apps_views_import_another_apps_views():
         if ".views" in name and name.split(".")[1] != parts[0]
     ]
     assert crossing == []
+
+
+def test_webhooks_sit_above_the_door_which_tells_them_by_a_signal():
+    """The door sends ``issued_badges_changed`` and imports no receiver; apps.webhooks listens. Only the pages and
+    the API above it (api, home) may import webhooks."""
+    graph = app_graph()
+    assert "issued_badges" in graph["webhooks"]
+    assert {app for app, imported in graph.items() if "webhooks" in imported} <= {"api", "home"}

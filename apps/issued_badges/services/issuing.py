@@ -15,6 +15,7 @@ from apps.accounts.models import User
 
 from ..models import IssuanceBatch, IssuedBadge, IssuedBadgeFacet, Outcome, Source
 from ..outcomes import IssuanceReport, PairOutcome
+from ..signals import issued_badges_changed
 from ._writers import PortableWriter, PostgresWriter
 
 OUTSIDE = {Outcome.NOT_ENROLLED, Outcome.RECIPIENT_NOT_FOUND}  # students the actor may not see named
@@ -243,6 +244,8 @@ def _issue(jobs: list[_Job]) -> list[IssuanceReport]:
         c.batch.failed_count = len(c.rejected) + len(conflicts.get(c.batch.pk, ()))
     writer.count([c.batch for c in checked])
     IssuedBadgeFacet.record(_facet(c.job.context) for c in checked if c.batch.issued_count)
+    if issued_ids := [pk for c in checked for pk in inserted.get(c.batch.pk, {}).values()]:
+        issued_badges_changed.send(sender=IssuedBadge, action="issued", ids=issued_ids, at=now)
     return [_report(c, badges, inserted.get(c.batch.pk, {}), conflicts.get(c.batch.pk, {})) for c in checked]
 
 

@@ -12,6 +12,7 @@ from apps.access import policy
 from apps.accounts.models import User
 
 from ..models import IssuanceLog, IssuedBadge, issued_badge_writes
+from ..signals import issued_badges_changed
 
 # --- Revoke and reinstate ------------------------------------------------------------------------------
 
@@ -119,6 +120,8 @@ def _set_revoked(*, ids, actor, reason: str, revoke: bool) -> list[RevocationRes
                 )
                 for row in changing
             )
+            action = "revoked" if revoke else "reinstated"
+            issued_badges_changed.send(sender=IssuedBadge, action=action, ids=[row.pk for row in changing], at=now)
             for row in changing:
                 row.revoked_at, row.revoked_by, row.revocation_reason = (
                     (now, person, reason) if revoke else (None, None, "")

@@ -1,0 +1,11 @@
+"""What the door tells the rest of the portal: issued badges changed (issued, revoked or reinstated).
+
+``issued_badges_changed`` is sent inside the door's transaction, after its writes, once per pass: ``action`` is
+"issued", "revoked" or "reinstated", ``ids`` the issued badges it changed (all the jobs of a pass at once — the
+evaluator issues tens of thousands), ``at`` the moment of the change. A receiver's writes commit or roll back with
+the door's; a receiver that raises rolls the change back. The door imports no receiver: apps above it connect.
+"""
+
+from django.dispatch import Signal
+
+issued_badges_changed = Signal()

@@ -1,0 +1,1 @@
+"""Webhooks: organizations' endpoints told of issued, revoked and reinstated badges (Standard Webhooks)."""
