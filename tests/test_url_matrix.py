@@ -123,6 +123,8 @@ TABLE = {
     "api:revoke": Row(API, (lambda world, side: side.issued.uuid,)),
     "api:reinstate": Row(API, (lambda world, side: side.issued.uuid,)),
     "api:activities": Row(API),
+    "api:webhooks": Row(API),
+    "api:webhook": Row(API, (lambda world, side: 1,)),  # answered before any webhook is looked up
 }
 
 
@@ -257,9 +259,9 @@ POST_TABLE = {
     "achievements:deactivate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),
     "achievements:activate": Row(ADMIN_PAGE_POST, (_side("achievement"),)),  # already active: back to its page
     "achievements:evaluate": Row("302 302 302 403 403 403 302"),
+    "api:key_revoke": Row(("302 302 404 403 403 403 302", "302 404 302 403 403 403 302"), (_side("api_key"),)),
     # Assign a badge on a person's User profile (no badge chosen: back to the profile with why, nothing written)
     "people:profile": Row(ADMIN_PAGE_POST, (lambda world, side: side.person.pk,)),
-    "api:key_revoke": Row(("302 302 404 403 403 403 302", "302 404 302 403 403 403 302"), (_side("api_key"),)),
     "issued_badges:batch_retry": Row(("302 302 404 302 404 404 302", "302 404 302 404 404 404 302"), (_batch,)),
     "password_change": Row(ALL),  # no body: the form again, with its errors
     "password_reset": Row(PUBLIC),

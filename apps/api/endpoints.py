@@ -4,11 +4,12 @@ Every request acts as its API key's organization (``request.user`` is the access
 what it may see and change is the policy's, as on the pages; another organization's object is a 404.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiCallback, OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -19,6 +20,10 @@ from apps.badges.models import Badge
 from apps.issued_badges.models import IssuedBadge
 from apps.issued_badges.selectors import issued_badge_search
 from apps.issued_badges.services import issued_badges_reinstate, issued_badges_revoke
+from apps.organizations.models import Organization
+from apps.webhooks.selectors import webhooks_for
+from apps.webhooks.serializers import WebhookPayloadSerializer
+from apps.webhooks.services import webhook_create, webhook_delete
 
 from .idempotency import idempotent
 from .pagination import ChangeFeed, Cursor
@@ -32,6 +37,9 @@ from .serializers import (
     IssuedBadgeSerializer,
     OptionalReasonSerializer,
     ReasonSerializer,
+    WebhookCreatedSerializer,
+    WebhookRequestSerializer,
+    WebhookSerializer,
 )
 from .services import badge_award
 
@@ -256,3 +264,66 @@ class Activities(APIView):
         counts = {status: sum(result.status == status for result in results) for status in statuses}
         rows = [{"index": n, "status": r.status, "errors": list(r.errors)} for n, r in enumerate(results, start=1)]
         return Response({**counts, "results": rows})
+
+
+WEBHOOK_CALLBACKS = [
+    OpenApiCallback(
+        "badge events",
+        "{$request.body#/url}",
+        extend_schema(
+            summary="An event, signed per Standard Webhooks",
+            description="Headers webhook-id (stable: drop repeats), webhook-timestamp, webhook-signature (v1, "
+            "HMAC-SHA256 with the webhook's secret). Answer 2xx within 10 s; anything else is retried with "
+            "exponential backoff for a day.",
+            request=WebhookPayloadSerializer,
+            responses={200: None},
+        ),
+    )
+]
+
+
+@extend_schema(tags=["webhooks"])
+class Webhooks(generics.ListAPIView):
+    """The webhooks of the key's organization and the organizations under it."""
+
+    serializer_class = WebhookSerializer
+
+    def get_queryset(self):
+        return webhooks_for(self.request.user)
+
+    @extend_schema(
+        summary="Register a webhook",
+        request=WebhookRequestSerializer,
+        responses={201: WebhookCreatedSerializer},
+        parameters=[IDEMPOTENCY],
+        callbacks=WEBHOOK_CALLBACKS,
+    )
+    @idempotent
+    def post(self, request):
+        data = WebhookRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organization_id = data.validated_data.get("organization", request.user.organization_id)
+        organization = Organization.objects.administered_by(request.user).filter(pk=organization_id).first()
+        if organization is None:
+            raise ValidationError({"organization": [f"No organization {organization_id} for this key."]})
+        try:
+            webhook, secret = webhook_create(
+                organization=organization, url=data.validated_data["url"], events=data.validated_data["events"],
+                actor=request.user,
+            )  # fmt: skip
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from None
+        answer = WebhookSerializer(webhook).data
+        return Response({**answer, "secret": secret}, status=201)
+
+
+@extend_schema(tags=["webhooks"])
+class WebhookDetail(APIView):
+    @extend_schema(responses=WebhookSerializer)
+    def get(self, request, pk: int):
+        return Response(WebhookSerializer(get_object_or_404(webhooks_for(request.user), pk=pk)).data)
+
+    @extend_schema(summary="Delete a webhook", responses={204: None})
+    def delete(self, request, pk: int):
+        webhook_delete(webhook=get_object_or_404(webhooks_for(request.user), pk=pk), actor=request.user)
+        return Response(status=204)

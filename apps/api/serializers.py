@@ -130,3 +130,30 @@ class ActivitiesResponseSerializer(serializers.Serializer):
     already_recorded = serializers.IntegerField()
     invalid = serializers.IntegerField()
     results = ActivityResultSerializer(many=True)
+
+
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.CharField())
+    organization = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField()
+    disabled_reason = serializers.CharField(help_text="Why it was disabled; empty when it is active.")
+    created_at = serializers.DateTimeField()
+
+    def get_organization(self, webhook) -> dict:
+        return {"id": webhook.organization_id, "name": webhook.organization.name}
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(help_text="The signing secret (whsec_…): shown in this answer only.")
+
+
+class WebhookRequestSerializer(StrictSerializer):
+    url = serializers.CharField(max_length=2000, help_text="An https:// (or http://) URL outside the portal.")
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=50), help_text="badge.issued, badge.revoked, badge.reinstated"
+    )
+    organization = serializers.IntegerField(
+        required=False, help_text="Its organization's id: the key's own (default) or one under it."
+    )

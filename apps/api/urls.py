@@ -21,4 +21,6 @@ urlpatterns = [
     path("api/v1/issued-badges/<uuid:uuid>/revoke/", endpoints.IssuedBadgeRevoke.as_view(), name="revoke"),
     path("api/v1/issued-badges/<uuid:uuid>/reinstate/", endpoints.IssuedBadgeReinstate.as_view(), name="reinstate"),
     path("api/v1/activities/", endpoints.Activities.as_view(), name="activities"),
+    path("api/v1/webhooks/", endpoints.Webhooks.as_view(), name="webhooks"),
+    path("api/v1/webhooks/<int:pk>/", endpoints.WebhookDetail.as_view(), name="webhook"),
 ]
