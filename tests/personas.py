@@ -154,8 +154,8 @@ DEMO_PERSONAS = ["admin", "nw-admin", "nw-instructor", "contractor", "cl-admin",
 def demo_issued(db):
     """seed_demo's world, and badges issued from every source: the Roster by the class's instructor and by the
     contract instructor (to a Contoso student), the Issue Badges page, a course assignment, username lists of
-    both organizations, a class its instructors do not teach, the hourly evaluation and an administrator's
-    Evaluate now, one revoked. Returns the users by username."""
+    both organizations, a person's User profile, a class its instructors do not teach, the hourly evaluation and an
+    administrator's Evaluate now, one revoked. Returns the users by username."""
     call_command("seed_demo", verbosity=0)
     users = {user.username: user for user in User.objects.all()}
     cloud = Classroom.objects.get(title="Cloud Fundamentals")
@@ -189,6 +189,7 @@ def demo_issued(db):
     issue(star, "cl-student01", "cl-admin", Source.ROSTER, classroom=bootcamp)
     issue(star, "cl-student02", "cl-admin", Source.USERNAMES, organization=contoso)
     revoked = issue(explorer, "nw-student04", "nw-admin", Source.USERNAMES, organization=northwind)
+    issue(explorer, "nw-student06", "nw-admin", Source.PROFILE, organization=northwind)  # Assign a badge on a profile
     issued_badges_revoke(ids=[revoked.outcomes[0].issued_badge_id], actor=users["nw-admin"], reason="Issued by mistake")
     achievements_evaluate()  # the hourly run: Lab Pioneer and Cloud Architect from the demo's activity
     ActivityRecord.objects.create(

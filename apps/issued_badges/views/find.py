@@ -40,10 +40,7 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "sort_note": sort_note,
         # Row links are built from these once per page, not reversed 150 times.
-        "urls": {
-            "users": reverse("people:user_badges", args=[1]).removesuffix("1/badges/"),
-            "issued": reverse("issued_badges:find"),
-        },
+        "urls": {"issued": reverse("issued_badges:find")},
     }
     return render(request, "issued_badges/find.html", context)
 

@@ -26,6 +26,7 @@ def test_students_read_each_source_in_their_words(demo_issued, client):
                          "Awarded by Northwind Academy in Cloud Fundamentals (evening)"],
         "nw-student02": ["Awarded by Northwind Academy in Cloud Fundamentals", "Earned: First lab launched"],
         "nw-student03": ["Awarded by Northwind Academy"],
+        "nw-student06": ["Awarded by Northwind Academy"],  # assigned on their User profile
         "nw-student21": ["Awarded for your course assignment: Cloud Networking Essentials"],
         "cl-student02": ["Awarded by Contoso Learning"],
     }  # fmt: skip
