@@ -19,6 +19,7 @@ urlpatterns = [
     path("achievements/activity/", include("apps.activity.urls")),
     path("achievements/", include("apps.achievements.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("settings/webhooks/", include("apps.webhooks.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from apps.api.services import api_key_create
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue
+from apps.webhooks.tests.factories import WebhookFactory
 
 PERSONAS = "PABICSN"
 
@@ -111,6 +112,12 @@ TABLE = {
     "activity:list": Row(ADMINS),
     "activity:create": Row(ADMINS),
     "activity:import": Row(ADMINS),
+    "webhooks:list": Row(ADMINS),
+    "webhooks:detail": Row(ADMIN_PAGE, (_side("webhook"),)),
+    "webhooks:test": Row(POST_ONLY, (_side("webhook"),)),
+    "webhooks:disable": Row(POST_ONLY, (_side("webhook"),)),
+    "webhooks:enable": Row(POST_ONLY, (_side("webhook"),)),
+    "webhooks:delete": Row(POST_ONLY, (_side("webhook"),)),
     "api:keys": Row(ADMINS),
     "api:key_revoke": Row(POST_ONLY, (_side("api_key"),)),
     "api:schema": Row(PUBLIC),  # the API's documentation is public
@@ -159,6 +166,8 @@ def matrix_world(world):
     ).batch  # fmt: skip
     alpha.api_key = api_key_create(organization=alpha.org, name="Alpha system")[0]
     beta.api_key = api_key_create(organization=beta.org, name="Beta system")[0]
+    alpha.webhook = WebhookFactory(organization=alpha.org, url="https://alpha.example.org/hooks")
+    beta.webhook = WebhookFactory(organization=beta.org, url="https://beta.example.org/hooks")
     beta.batch = badges_issue(
         IssueRequest(
             badge_ids=[beta.badge.pk], recipient_ids=[beta.student.pk], actor=beta.admin,
@@ -263,6 +272,10 @@ POST_TABLE = {
     # Assign a badge on a person's User profile (no badge chosen: back to the profile with why, nothing written)
     "people:profile": Row(ADMIN_PAGE_POST, (lambda world, side: side.person.pk,)),
     "issued_badges:batch_retry": Row(("302 302 404 302 404 404 302", "302 404 302 404 404 404 302"), (_batch,)),
+    "webhooks:test": Row(ADMIN_PAGE_POST, (_side("webhook"),)),
+    "webhooks:disable": Row(ADMIN_PAGE_POST, (_side("webhook"),)),
+    "webhooks:enable": Row(ADMIN_PAGE_POST, (_side("webhook"),)),  # already enabled: back to its page
+    "webhooks:delete": Row(ADMIN_PAGE_POST, (_side("webhook"),)),  # not confirmed: nothing deleted
     "password_change": Row(ALL),  # no body: the form again, with its errors
     "password_reset": Row(PUBLIC),
 }
@@ -271,11 +284,14 @@ POST_TABLE = {
 def _state():
     from apps.achievements.models import Achievement
     from apps.issued_badges.models import IssuanceBatch, IssuedBadge
+    from apps.webhooks.models import Webhook, WebhookDelivery
 
     return (
         IssuedBadge.objects.count(),
         IssuanceBatch.objects.count(),
         tuple(Achievement.objects.order_by("pk").values_list("is_active", flat=True)),
+        tuple(Webhook.objects.order_by("pk").values_list("pk", "is_active")),
+        WebhookDelivery.objects.count(),
     )
 
 
