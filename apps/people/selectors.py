@@ -83,7 +83,9 @@ class Profile:
             return "None of your organizations' active badges has Enable Manual Issuance switched on."
         held = self.held
         if all(badge.pk in held for badge in self.offered):
-            return f"{name} already has every badge you may assign them."
+            revoked = any(held[badge.pk] == "revoked" for badge in self.offered)
+            again = " A revoked one comes back only through Reinstate." if revoked else ""
+            return f"{name} already has every badge you may assign them.{again}"
         return ""
 
 

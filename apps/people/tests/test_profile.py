@@ -202,7 +202,10 @@ def test_reaching_organizations_are_those_whose_reachable_people_hold_the_person
 def test_a_person_with_nothing_to_assign_is_told_why(world, client):
     client.force_login(world.alpha.admin)
     page = _text(client.get(_url(world.alpha.student)))
-    assert "already has every badge you may assign them." in page
+    assert "already has every badge you may assign them." in page and "Reinstate." not in page
+    issued_badges_revoke(ids=[world.alpha.issued.pk], actor=world.alpha.admin, reason="Mistake")
+    page = _text(client.get(_url(world.alpha.student)))
+    assert "already has every badge you may assign them. A revoked one comes back only through Reinstate." in page
     world.alpha.badge.manual_issuance_enabled = False
     world.alpha.badge.save()
     page = _text(client.get(_url(world.alpha.student)))
