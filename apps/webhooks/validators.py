@@ -21,6 +21,10 @@ def _port(parts) -> int | None:
         return None
 
 
+def _is_loopback(host: str) -> bool:
+    return host in LOOPBACK or host.startswith("127.")
+
+
 def _is_the_portal(host: str, port: int | None) -> bool:
     """The portal's own address: the host of PORTAL_URL on its port, or a name in ALLOWED_HOSTS.
 
@@ -28,9 +32,10 @@ def _is_the_portal(host: str, port: int | None) -> bool:
     programs on the same machine (a receiver under test, a local integration) listen on other ports. ``*`` in
     ALLOWED_HOSTS names no host in particular."""
     portal = urlsplit(settings.PORTAL_URL)
-    if host == (portal.hostname or "").lower() and port == _port(portal):
+    portal_host = (portal.hostname or "").lower()
+    if port == _port(portal) and (host == portal_host or (_is_loopback(host) and _is_loopback(portal_host))):
         return True
-    if host in LOOPBACK or host.startswith("127."):
+    if _is_loopback(host):
         return False
     patterns = [pattern for pattern in settings.ALLOWED_HOSTS if pattern != "*"]
     return validate_host(host, patterns) or validate_host(f"[{host}]", patterns)

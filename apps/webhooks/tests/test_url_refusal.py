@@ -36,12 +36,13 @@ INVALID = "Enter a valid URL, such as https://example.com/webhooks/badges."
         ("https://www.example.com/hook", THE_PORTAL),
         ("https://badges.example.com./hook", THE_PORTAL),
         ("http://127.0.0.1:8000/settings/webhooks/", THE_PORTAL),  # loopback on the portal's own port
+        ("http://localhost:8000/api/v1/", THE_PORTAL),  # another name of it
     ],
 )
 def test_refused(settings, url, reason):
     settings.PORTAL_URL = "https://badges.example.com"
     settings.ALLOWED_HOSTS = ["badges.example.com", ".example.com", "127.0.0.1", "localhost", "[::1]"]
-    if "127.0.0.1:8000" in url:
+    if ":8000/" in url:
         settings.PORTAL_URL = "http://127.0.0.1:8000"
     assert url_refusal(url) == reason
 
