@@ -55,8 +55,12 @@ def test_the_migration_records_the_facets_of_every_badge_issued_before(world):
         issued_by_id=alpha.instructor.pk, classroom_id=alpha.classroom.pk,
     )  # fmt: skip
 
-    MigrationExecutor(connection).migrate([("issued_badges", "0008_issued_badge_facets")])
-    facets = _facets()
-    assert (alpha.org.pk, None, "achievement", None, None) in facets
-    assert (alpha.child.pk, alpha.instructor.pk, "roster", alpha.classroom.pk, None) in facets
-    assert IssuedBadgeFacet.objects.filter(organization=alpha.org, source="achievement").count() == 1
+    try:
+        MigrationExecutor(connection).migrate([("issued_badges", "0008_issued_badge_facets")])
+        facets = _facets()
+        assert (alpha.org.pk, None, "achievement", None, None) in facets
+        assert (alpha.child.pk, alpha.instructor.pk, "roster", alpha.classroom.pk, None) in facets
+        assert IssuedBadgeFacet.objects.filter(organization=alpha.org, source="achievement").count() == 1
+    finally:  # back to the latest schema: going back to 0007 also undid the migrations that depend on it
+        latest = MigrationExecutor(connection)
+        latest.migrate(latest.loader.graph.leaf_nodes())
