@@ -10,9 +10,9 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from apps.access.querysets import ScopedQuerySet
 

@@ -14,25 +14,24 @@ def date_the_last_change(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('achievements', '0005_evaluation_request'),
-        ('assignments', '0001_initial'),
-        ('badges', '0001_initial'),
-        ('classes', '0001_initial'),
-        ('issued_badges', '0009_source_user_profile'),
+        ("achievements", "0005_evaluation_request"),
+        ("assignments", "0001_initial"),
+        ("badges", "0001_initial"),
+        ("classes", "0001_initial"),
+        ("issued_badges", "0009_source_user_profile"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='issuedbadge',
-            name='updated_at',
+            model_name="issuedbadge",
+            name="updated_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AddIndex(
-            model_name='issuedbadge',
-            index=models.Index(fields=['updated_at', 'id'], name='issued_badge_updated'),
+            model_name="issuedbadge",
+            index=models.Index(fields=["updated_at", "id"], name="issued_badge_updated"),
         ),
         migrations.RunPython(date_the_last_change, migrations.RunPython.noop),
     ]
