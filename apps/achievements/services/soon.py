@@ -6,6 +6,7 @@ backstop (a broker that was down, a worker that died)."""
 import logging
 from datetime import timedelta
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,7 +27,13 @@ def evaluate_soon(*, countdown: float = SOON) -> bool:
     # Queued already, unless that was long ago: its task was lost (a broker restarted empty) — queue another.
     waiting = Q(requested_at__isnull=True) | Q(requested_at__lt=now - STALE)
     if not EvaluationRequest.objects.filter(waiting, pk=1).update(requested_at=now):
-        return False  # one is queued (or its row is missing: the hourly run evaluates)
+        if EvaluationRequest.objects.filter(pk=1).exists():
+            return False  # one is queued
+        try:  # its row is missing (a database emptied since its migration): make it, asking
+            with transaction.atomic():
+                EvaluationRequest.objects.create(pk=1, requested_at=now)
+        except IntegrityError:
+            return False  # made at this very moment by another request, which queues the run
     try:
         evaluate_new_activity.apply_async(countdown=countdown)
     except Exception:  # the broker is down: the hourly run evaluates it; let the next activity try again

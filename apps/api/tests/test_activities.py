@@ -80,3 +80,5 @@ def test_a_burst_asks_for_one_evaluation_and_a_lost_one_is_asked_again(db):
     assert evaluate_soon() is True
     EvaluationRequest.objects.update(requested_at=timezone.now() - timedelta(minutes=6))  # its task was lost
     assert evaluate_soon() is True
+    EvaluationRequest.objects.all().delete()  # a database emptied since the migration made the row
+    assert evaluate_soon() is True and EvaluationRequest.objects.get().requested_at is not None
