@@ -11,8 +11,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models.functions import Coalesce, Now
 
 from apps.access.querysets import ScopedQuerySet
 
@@ -172,7 +171,7 @@ class IssuedBadge(models.Model):
     )
     revocation_reason = models.TextField(blank=True)
     # When it was issued, revoked or reinstated last: the API's changed_since feed for systems that pull.
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(db_default=Now())  # the database's default: raw inserts get one too
 
     objects = IssuedBadgeQuerySet.as_manager()
 
