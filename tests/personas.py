@@ -1,11 +1,16 @@
 """Personas and a two-organization world shared by every test (loaded by the root conftest), Playwright set-up."""
 
 import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -114,8 +119,6 @@ def world(db):
 @pytest.fixture
 def demo_world(transactional_db):
     """The seed_demo world, for browser tests that click through it as its users."""
-    from django.core.management import call_command
-
     call_command("seed_demo", verbosity=0)
 
 
@@ -202,3 +205,30 @@ def demo_issued(db):
     achievements_evaluate(trigger="manual", requested_by=users["nw-admin"])  # Evaluate now
     assert pioneer.issued_badges.count() == 4  # nw-student01 held it by hand before the evaluation
     return users
+
+
+# --- A real Celery worker --------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def celery_worker(tmp_path, *, beat: bool = False, env: dict | None = None) -> subprocess.Popen:
+    """Start a real Celery worker (with beat, if asked) on the test Redis, sharing the PostgreSQL test database;
+    the caller terminates it. Its queue is purged first: nothing of an earlier test is run."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "badges_portal.settings_test",
+        "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.REDIS_URL,
+        "VAR_DIR": str(tmp_path),
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "badges_portal", "worker", "--pool=solo", "--loglevel=INFO",
+               "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"]  # fmt: skip
+    if beat:
+        command += ["--beat", "--schedule", str(tmp_path / "beat-schedule")]
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )

@@ -1,9 +1,6 @@
 """Awards within seconds of the activity (issue 13): activity posted through the API is evaluated by a real Celery
 worker on Redis at once, not at the next hour — and a burst of posts is evaluated in few runs."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -20,31 +17,21 @@ from apps.achievements.tests.factories import AchievementFactory
 from apps.api.tests.conftest import api_client
 from apps.issued_badges.models import IssuedBadge, Source
 
+from .personas import celery_worker
+
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 10  # seconds from the POST to the issued badge (the issue's p95 budget)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)"),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the worker shares the PostgreSQL test database"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker shares the PostgreSQL test database"),
 ]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
 def worker(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "badges_portal.settings_test", "DATABASE_URL": _database_url(),
-           "CELERY_BROKER_URL": settings.REDIS_URL, "VAR_DIR": str(tmp_path)}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "badges_portal", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    process = celery_worker(tmp_path)
     time.sleep(3)  # ready to consume
     yield process
     process.terminate()

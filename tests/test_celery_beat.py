@@ -1,8 +1,5 @@
 """A real Celery worker with beat, on Redis, evaluates achievements on its schedule (issue 5)."""
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,39 +13,22 @@ from apps.achievements.tests.factories import AchievementFactory
 from apps.activity.tests.factories import ActivityRecordFactory
 from apps.issued_badges.models import IssuedBadge, Source
 
+from .personas import celery_worker
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)"),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the worker shares the PostgreSQL test database"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker shares the PostgreSQL test database"),
 ]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def test_beat_schedules_the_evaluation_and_the_worker_issues_the_badge(tmp_path):
     achievement = AchievementFactory(notification="silent")
     student = make_student(achievement.organization, username="beat-student")
     ActivityRecordFactory(user=student, course=achievement.course)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "badges_portal.settings_test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.REDIS_URL,
-        "VAR_DIR": str(tmp_path),
-        "EVALUATE_ACHIEVEMENTS_EVERY": "2",  # seconds, instead of hourly
-    }
-    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "celery", "-A", "badges_portal", "worker", "--beat", "--pool=solo",
-         "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule"), "--without-heartbeat",
-         "--without-gossip", "--without-mingle", "--purge"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    worker = celery_worker(tmp_path, beat=True, env={"EVALUATE_ACHIEVEMENTS_EVERY": "2"})  # seconds, not hourly
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not IssuedBadge.objects.filter(badge=achievement.badge).exists():

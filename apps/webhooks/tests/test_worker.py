@@ -2,9 +2,6 @@
 lost because the broker could not be reached — by the sweep beat runs (every second here, every minute in
 production)."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from apps.issued_badges.models import IssuedBadge, Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.tasks import deliver_webhook
+from tests.personas import celery_worker
 
 from .factories import WebhookFactory
 from .receiver import Receiver
@@ -27,14 +25,8 @@ ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)"),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the worker shares the PostgreSQL test database"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker shares the PostgreSQL test database"),
 ]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def _award(world, username):
@@ -47,22 +39,9 @@ def _award(world, username):
 
 
 def test_a_worker_delivers_after_commit_and_the_sweep_delivers_what_the_broker_missed(world, tmp_path, monkeypatch):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "badges_portal.settings_test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.REDIS_URL,
-        "VAR_DIR": str(tmp_path),
-        "WEBHOOKS_SWEEP_EVERY": "1",  # seconds, instead of a minute
-    }
     with Receiver(204) as receiver:
         webhook = WebhookFactory(organization=world.alpha.org, url=receiver.url)
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "celery", "-A", "badges_portal", "worker", "--beat", "--pool=solo",
-             "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule"), "--without-heartbeat",
-             "--without-gossip", "--without-mingle", "--purge"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+        worker = celery_worker(tmp_path, beat=True, env={"WEBHOOKS_SWEEP_EVERY": "1"})  # seconds, not a minute
         try:
             first = _award(world, "worker-first")  # committed: enqueued on Redis, the worker sends it
             [(headers, body)] = receiver.wait_for(1, timeout=60)
