@@ -27,8 +27,8 @@ LOG = IssuanceLog._meta.db_table
 BATCH = IssuanceBatch._meta.db_table
 
 
-def build_world(n_badges: int, n_students: int):
-    """Organization, class, administrator, badges and enrolled students, made with set-based SQL."""
+def build_school(n_badges: int, n_students: int):
+    """Organization, class, administrator, badges and enrolled students, made with set-based SQL; nothing issued."""
     from apps.accounts.tests.factories import make_administrator
     from apps.courses.models import Course
 
@@ -58,7 +58,12 @@ def build_world(n_badges: int, n_students: int):
         "SELECT %s, s, now() FROM unnest(%s::bigint[]) s",
         [classroom.pk, student_ids],
     )
-    # Half of the pairs already held, spread over every badge and student.
+    return classroom, admin, badge_ids, student_ids
+
+
+def build_world(n_badges: int, n_students: int):
+    """The school, half of whose pairs are already held, spread over every badge and student."""
+    classroom, admin, badge_ids, student_ids = build_school(n_badges, n_students)
     sql(
         f"INSERT INTO {ISSUED} (uuid, badge_id, recipient_id, issued_at, source, revocation_reason) "
         "SELECT gen_random_uuid(), b.id, s.id, now(), 'roster', '' "

@@ -13,51 +13,14 @@ import argparse
 from _setup import drop_database, fresh_database, median, sql, timed
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from issue_batch import ISSUED, LOG, door
+from issue_batch import ISSUED, LOG, build_school, door
 
-from apps.accounts.models import User
-from apps.accounts.tests.factories import make_administrator
-from apps.badges.models import Badge
-from apps.classes.models import Classroom
-from apps.courses.models import Course
 from apps.issued_badges.models import IssuanceBatch, IssuedBadge, IssuedBadgeFacet
-from apps.organizations.models import Organization
 from apps.webhooks import outbox
 from apps.webhooks.delivery import deliveries_send_due
 from apps.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from apps.webhooks.tests.factories import WebhookFactory
 from apps.webhooks.tests.receiver import Receiver
-
-
-def build_world(n_badges: int, n_students: int):
-    """Organization, class, administrator, badges and enrolled students (set-based SQL); nothing issued yet."""
-    org = Organization.objects.create(name="Bench Academy", slug="bench-academy")
-    course = Course.objects.create(organization=org, code="B-1", title="Bench course")
-    classroom = Classroom.objects.create(
-        organization=org, course=course, title="Bench class", starts_at="2026-01-01T00:00Z", ends_at="2026-02-01T00:00Z"
-    )
-    admin = make_administrator(org, username="bench-admin")
-    sql(
-        f"INSERT INTO {Badge._meta.db_table} (organization_id, name, description, criteria, image, "
-        "manual_issuance_enabled, is_active, created_at, updated_at) "
-        "SELECT %s, 'Badge ' || g, '', '', '', true, true, now(), now() FROM generate_series(1, %s) g",
-        [org.pk, n_badges],
-    )
-    sql(
-        f"INSERT INTO {User._meta.db_table} (password, is_superuser, username, first_name, last_name, email, "
-        "is_staff, is_active, date_joined, organization_id, is_contract_instructor) "
-        "SELECT '!', false, 'student' || g, 'First' || g, 'Last' || g, '', false, true, now(), %s, false "
-        "FROM generate_series(1, %s) g",
-        [org.pk, n_students],
-    )
-    badge_ids = list(Badge.objects.filter(organization=org).order_by("pk").values_list("pk", flat=True))
-    student_ids = list(User.objects.filter(username__startswith="student").order_by("pk").values_list("pk", flat=True))
-    sql(
-        "INSERT INTO classes_enrollment (classroom_id, student_id, enrolled_at) "
-        "SELECT %s, s, now() FROM unnest(%s::bigint[]) s",
-        [classroom.pk, student_ids],
-    )
-    return classroom, admin, badge_ids, student_ids
 
 
 def reset() -> None:
@@ -102,7 +65,7 @@ def main() -> None:
     issued_badges_changed.disconnect(dispatch_uid="webhooks.outbox")
     issued_badges_changed.connect(timed_receiver, dispatch_uid="webhooks.outbox")
     try:
-        classroom, admin, badge_ids, student_ids = build_world(args.badges, args.students)
+        classroom, admin, badge_ids, student_ids = build_school(args.badges, args.students)
         organization = classroom.organization
         door(classroom, admin, badge_ids[:1], student_ids[:2])  # warm caches and connections
         reset()

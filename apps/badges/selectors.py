@@ -26,15 +26,8 @@ def badge_profile(*, badge: Badge) -> dict:
     """The profile's figures and lists: recipients (newest first) and the achievements that award it."""
     recipients = (
         IssuedBadge.objects.filter(badge=badge)
-        .select_related(
-            "badge__organization",
-            "recipient__organization",
-            "issued_by",
-            "classroom",
-            "course_assignment__course",
-            "achievement",
-            "batch",
-        )
+        .with_origin()
+        .select_related("recipient__organization")
         .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at", "-pk")
     )
     return {

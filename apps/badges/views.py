@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from apps.access.policy import administrator_required, reachable_people
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue
-from apps.issued_badges.sources import issuer_words, origins_of, source_words
+from apps.issued_badges.sources import describe_sources
 from apps.organizations.models import Organization
 
 from .filters import BadgeFilter
@@ -42,10 +42,7 @@ def badge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     badge = _administered_badge(request, pk)
     profile = badge_profile(badge=badge)
     page = Paginator(profile.pop("recipients"), 50).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    for issued, origin in zip(page.object_list, origins_of(page.object_list), strict=True):
-        issued.source_words = source_words(origin, request.user)
-        issued.issuer = issuer_words(issued.issued_by.display_name if issued.issued_by else "", issued.source)
+    page.object_list = describe_sources(list(page.object_list), request.user)
     return render(request, "badges/badge_detail.html", {"badge": badge, "page": page, **profile})
 
 

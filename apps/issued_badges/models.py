@@ -118,6 +118,12 @@ class IssuedBadgeQuerySet(ScopedQuerySet):
     def revoked(self):
         return self.filter(revoked_at__isnull=False)
 
+    def with_origin(self):
+        """Read with what describing its source needs (sources.Origin.of): no query per row."""
+        return self.select_related(
+            "badge__organization", "issued_by", "classroom", "course_assignment__course", "achievement", "batch"
+        )
+
     # Writes through the ORM are refused outside the services (see issued_badge_writes).
     def update(self, **kwargs):
         _check_writes_allowed()

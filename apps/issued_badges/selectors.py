@@ -17,15 +17,8 @@ def badges_held_by(*, recipient: User) -> QuerySet[IssuedBadge]:
     """A person's badges: active ones first, newest first; revoked ones after them (the page marks them)."""
     return (
         IssuedBadge.objects.filter(recipient=recipient)
-        .select_related(
-            "badge__organization",
-            "recipient",
-            "issued_by",
-            "classroom",
-            "course_assignment__course",
-            "achievement",
-            "batch",
-        )
+        .with_origin()
+        .select_related("recipient")
         .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at")
     )
 

@@ -88,6 +88,15 @@ def _url(name: str, arg) -> str:
     return _pattern(name, kind).replace(_SAMPLE[kind], str(arg))
 
 
+def describe_sources(items: list[IssuedBadge], viewer) -> list[IssuedBadge]:
+    """Set ``source_words`` and ``issuer`` on each of a page's issued badges (read ``with_origin()``), as
+    ``viewer`` reads them."""
+    for item, origin in zip(items, origins_of(items), strict=True):
+        item.source_words = source_words(origin, viewer)
+        item.issuer = issuer_words(item.issued_by.display_name if item.issued_by_id else "", item.source)
+    return items
+
+
 def holder_words(origin: Origin) -> str:
     """The source as its holder reads it."""
     if origin.source in (Source.ROSTER, Source.BATCH) and origin.class_title:

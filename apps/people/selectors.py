@@ -13,7 +13,7 @@ from apps.badges.models import Badge
 from apps.classes.models import ClassInstructor, Classroom, Enrollment
 from apps.issued_badges.models import IssuedBadge
 from apps.issued_badges.selectors import badges_held_by
-from apps.issued_badges.sources import origins_of, source_words
+from apps.issued_badges.sources import describe_sources
 from apps.organizations.models import Organization
 
 
@@ -109,9 +109,7 @@ def person_profile(*, viewer: User, person: User) -> Profile:
         .select_related("organization", "course")
     )
     assignments = CourseAssignment.objects.visible_to(viewer).filter(student=person)
-    issued = list(badges_shown_to(viewer=viewer, person=person))
-    for item, origin in zip(issued, origins_of(issued), strict=True):
-        item.source_words = source_words(origin, viewer)
+    issued = describe_sources(list(badges_shown_to(viewer=viewer, person=person)), viewer)
     reaching = reaching_organization_ids(viewer, person)
     assignable = assignable_badges(viewer=viewer, reaching=reaching)
     return Profile(

@@ -23,7 +23,7 @@ from apps.accounts.models import User
 from apps.achievements.selectors import explain_achievements
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue
-from apps.issued_badges.sources import origins_of, source_words
+from apps.issued_badges.sources import describe_sources
 
 from .filters import PersonFilter
 from .forms import AssignBadgeForm
@@ -38,9 +38,7 @@ from .selectors import (
 
 
 def _person_page(request: HttpRequest, person: User) -> HttpResponse:
-    issued = list(badges_shown_to(viewer=request.user, person=person))
-    for item, origin in zip(issued, origins_of(issued), strict=True):
-        item.source_words = source_words(origin, request.user)
+    issued = describe_sources(list(badges_shown_to(viewer=request.user, person=person)), request.user)
     own_page = person.pk == request.user.pk
     explanations = explain_achievements(viewer=request.user, person=person, holding=issued)
     context = {

@@ -14,30 +14,18 @@ from ..forms import ReinstateForm, RevokeForm
 from ..models import IssuedBadge
 from ..selectors import issued_badge_history
 from ..services import issued_badges_reinstate, issued_badges_revoke
-from ..sources import issuer_words, origins_of, source_words
+from ..sources import describe_sources
 
 
 @login_required
 @require_GET
 def issued_badge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One issued badge: everything about it and its history from the issuance log."""
-    issued = get_object_or_404(
-        IssuedBadge.objects.visible_to(request.user).select_related(
-            "badge__organization",
-            "recipient__organization",
-            "issued_by",
-            "classroom",
-            "course_assignment__course",
-            "achievement",
-            "batch",
-            "revoked_by",
-        ),
-        pk=pk,
-    )
+    visible = IssuedBadge.objects.visible_to(request.user).with_origin()
+    issued = get_object_or_404(visible.select_related("recipient__organization", "revoked_by"), pk=pk)
+    describe_sources([issued], request.user)
     context = {
         "issued": issued,
-        "source": source_words(origins_of([issued])[0], request.user),
-        "issuer": issuer_words(issued.issued_by.display_name if issued.issued_by else "", issued.source),
         "history": issued_badge_history(issued_badge=issued),
         "can_revoke": administers(request.user, issued.badge.organization_id),
         "may_find": roles_of(request.user).is_staff,
