@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.achievements",
     "apps.issued_badges",
     "apps.webhooks",
+    "apps.credentials",
     "apps.people",
     "apps.api",
     "apps.home",
@@ -198,6 +199,20 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Credentials that travel (apps/credentials): Open Badges 2.0/3.0 documents, did:web, status lists.
+# CREDENTIALS_KEY encrypts the organizations' private signing keys at rest: a Fernet key (32 url-safe base64
+# bytes; `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`), or several
+# separated by commas to rotate it (the first encrypts, all decrypt). Without it, signing refuses to work unless
+# DEBUG or DEMO is set, where a fixed development key is used.
+CREDENTIALS_KEY = _env_str("CREDENTIALS_KEY")
+# The host the issuer's did:web and every Open Badges id are built from (ids are signed: keep it stable).
+CREDENTIALS_BASE_URL = (_env_str("CREDENTIALS_BASE_URL") or PORTAL_URL).rstrip("/")
+# The issuer profile's contact address (Open Badges 2.0 requires one).
+CREDENTIALS_ISSUER_EMAIL = _env_str("CREDENTIALS_ISSUER_EMAIL")
+# Sign new credentials in the background after commit (on the queue below) instead of at their first request.
+CREDENTIALS_SIGN_AHEAD = env.bool("CREDENTIALS_SIGN_AHEAD", default=False)
+CREDENTIALS_QUEUE = env.str("CREDENTIALS_QUEUE", default="credentials")
 
 # The demo (./scripts/run-demo.sh sets DEMO=1): the sign-in page lists the demo logins, if the demo data is loaded.
 # Never set in production: a production database that has the demo organization must not advertise its password.

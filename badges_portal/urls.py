@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("apps.issued_badges.urls")),
     path("", include("apps.people.urls")),
     path("", include("apps.api.urls")),
+    path("", include("apps.credentials.urls")),
     path("classes/", include("apps.classes.urls")),
     path("badges/", include("apps.badges.urls")),
     path("assignments/", include("apps.assignments.urls")),
