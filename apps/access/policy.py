@@ -24,6 +24,7 @@ from functools import cached_property, wraps
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, Q, QuerySet
 
 ISSUE_BADGE_PERMISSION = "issued_badges.issue_badge"
@@ -79,11 +80,20 @@ def descendant_ids(root_ids: Iterable[int], *, parents: dict[int, int | None] | 
     return set().union(roots, *organization_trees(roots, parents=parents).values()) if roots else roots
 
 
+def organization_parents() -> dict[int, int | None]:
+    """Every organization's parent: the whole tree in one small query (a few hundred rows at most), read without
+    the ORM's query building — every access decision about organizations starts here."""
+    table = _model("organizations.Organization")._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, parent_id FROM {table}")  # noqa: S608 - our table's name, no values
+        return dict(cursor.fetchall())
+
+
 def organization_trees(root_ids: Iterable[int], *, parents: dict[int, int | None] | None = None) -> dict[int, set[int]]:
     """Each given organization's tree: itself and all its descendants (one query for all of them, or none given
     ``parents``: every organization's parent)."""
     if parents is None:
-        parents = dict(_model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"))
+        parents = organization_parents()
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in parents.items():
         children.setdefault(parent_id, []).append(pk)
@@ -194,7 +204,7 @@ def reaching_organization_ids(actor, person) -> set[int]:
         _model("classes.Enrollment").objects.filter(student=person).order_by().values_list("classroom__organization_id")
     )
     theirs = {pk for (pk,) in memberships.union(classes)} | ({person.organization_id} - {None})
-    parents = dict(_model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"))
+    parents = organization_parents()
     above = set()  # every organization whose tree holds one of theirs: theirs and all their ancestors
     for current in theirs:
         while current is not None and current not in above:
@@ -216,7 +226,7 @@ def staff_of(organization_id: int, *, among: Iterable[int] | None = None) -> Q:
     or teaching one of its classes) and the administrators of the organizations above it, who administer it too.
     Staff are not students: badges by hand and course assignments are for students. ``among``: only these people
     are asked about (the index on memberships' user serves it)."""
-    parents = dict(_model("organizations.Organization").objects.order_by().values_list("pk", "parent_id"))
+    parents = organization_parents()
     tree, ancestors, current = descendant_ids([organization_id], parents=parents), set(), parents.get(organization_id)
     while current is not None and current not in ancestors:
         ancestors.add(current)

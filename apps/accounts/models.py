@@ -82,6 +82,10 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         ordering = ["last_name", "first_name", "username"]
+        indexes = [  # a person named by username or e-mail in any letter case (Award Badge, the API)
+            models.Index(Lower("username"), name="user_username_lower"),
+            models.Index(Lower("email"), name="user_email_lower"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

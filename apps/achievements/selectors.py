@@ -11,14 +11,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from apps.access.policy import overseen_organization_ids
+from apps.access.policy import organization_parents, overseen_organization_ids
 from apps.accounts.models import User
 from apps.activity.models import ActivityRecord
 from apps.assignments.models import CourseAssignment
 from apps.classes.models import Enrollment
 from apps.courses.models import LearningPathCourse
 from apps.issued_badges.models import IssuedBadge
-from apps.organizations.models import Organization
 
 from .kinds import KINDS, Condition
 from .models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
@@ -181,7 +180,7 @@ def _home_line(person: User) -> set[int]:
     """The person's home organization and its parents: the achievements whose points they collect."""
     ids: set[int] = set()
     if person.organization_id:
-        parents = dict(Organization.objects.values_list("pk", "parent_id"))
+        parents = organization_parents()
         current = person.organization_id
         while current is not None and current not in ids:
             ids.add(current)

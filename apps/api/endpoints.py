@@ -66,7 +66,14 @@ IDEMPOTENCY = OpenApiParameter(
 
 
 AWARD_EXAMPLES = [
-    OpenApiExample("Two recipients", request_only=True, value={"recipients": ["nw-student05", "maya@example.com"]}),
+    OpenApiExample(
+        "Two recipients",
+        request_only=True,
+        value={
+            "recipients": ["nw-student05", "maya@example.com"],
+            "evidence": "https://lms.example.com/projects/4711",
+        },
+    ),
     OpenApiExample(
         "Results",
         response_only=True,
@@ -75,13 +82,18 @@ AWARD_EXAMPLES = [
                 {
                     "recipient": "nw-student05",
                     "status": "issued",
-                    "issued_badge": {"uuid": "5f0c…", "badge": {"id": 1, "name": "Cloud Explorer"}, "status": "active"},
+                    "issued_badge": {
+                        "uuid": "5f0c…",
+                        "badge": {"id": 1, "name": "Cloud Explorer"},
+                        "evidence": "https://lms.example.com/projects/4711",
+                        "status": "active",
+                    },
                     "message": "Cloud Explorer was issued to Zoe Okafor.",
                 },
                 {
                     "recipient": "maya@example.com",
                     "status": "already_earned",
-                    "issued_badge": None,
+                    "issued_badge": {"uuid": "9a41…", "badge": {"id": 1, "name": "Cloud Explorer"}, "status": "active"},
                     "message": "Maya Smith has already earned Cloud Explorer. A badge is earned only once.",
                 },
             ]
@@ -134,7 +146,12 @@ class BadgeAwards(APIView):
         if not badge.is_active or not badge.manual_issuance_enabled:
             why = "is inactive" if not badge.is_active else "is not enabled for manual issuance"
             return Response({"detail": f"The badge “{badge.name}” {why}: nothing was issued."}, status=422)
-        results = badge_award(badge=badge, names=data.validated_data["recipients"], actor=request.user)
+        results = badge_award(
+            badge=badge,
+            names=data.validated_data["recipients"],
+            actor=request.user,
+            evidence=data.validated_data.get("evidence", ""),
+        )
         return Response(AwardResponseSerializer({"results": results}).data)
 
 

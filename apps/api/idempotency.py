@@ -10,14 +10,12 @@ corrected request (as payment APIs do). Answers the view returns (200, 404, 409,
 
 import functools
 import hashlib
-import json
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.utils.encoders import JSONEncoder
 
 from .models import IdempotentAnswer
 
@@ -75,7 +73,7 @@ def _first_answer(view, request, args, kwargs, handler, key, fingerprint):
         if response.status_code >= 500:
             raise _Failed(response)
         answer.status = response.status_code
-        answer.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+        answer.body = response.data
         answer.save(update_fields=["status", "body"])
         return response
 

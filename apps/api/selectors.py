@@ -14,4 +14,4 @@ def api_keys_for(actor) -> QuerySet[ApiKey]:
     )
 
 
-ISSUED_BADGE_RELATED = ("badge__organization", "recipient", "issued_by", "classroom", "achievement")
+ISSUED_BADGE_RELATED = ("badge__organization", "recipient", "issued_by", "classroom", "achievement", "batch")

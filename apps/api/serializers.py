@@ -4,7 +4,7 @@ they are never trusted, and a typo is not silently ignored."""
 from rest_framework import serializers
 
 from apps.badges.models import Badge
-from apps.issued_badges.models import IssuedBadge
+from apps.issued_badges.models import EVIDENCE_LENGTH, IssuedBadge
 
 MAX_RECIPIENTS = 50
 
@@ -50,11 +50,12 @@ class IssuedBadgeSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     classroom = serializers.SerializerMethodField()
     achievement = serializers.SerializerMethodField()
+    evidence = serializers.CharField(help_text="What the badge was issued with: a URL or a few words; or empty.")
 
     class Meta:
         model = IssuedBadge
         fields = ["uuid", "badge", "recipient", "organization", "issued_at", "earned_at", "source", "issued_by",
-                  "classroom", "achievement", "status", "revoked_at", "revocation_reason"]  # fmt: skip
+                  "classroom", "achievement", "evidence", "status", "revoked_at", "revocation_reason"]  # fmt: skip
 
     def get_badge(self, issued) -> dict:
         return {"id": issued.badge_id, "name": issued.badge.name}
@@ -81,6 +82,13 @@ class AwardRequestSerializer(StrictSerializer):
         min_length=1,
         max_length=MAX_RECIPIENTS,
         help_text=f"Usernames or e-mail addresses, 1 to {MAX_RECIPIENTS}.",
+    )
+    evidence = serializers.CharField(
+        max_length=EVIDENCE_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Optional: a URL or a few words showing the work, kept with each badge issued and shown on its "
+        "verification page and in its Open Badges credentials.",
     )
 
 

@@ -13,7 +13,6 @@ from apps.issued_badges.models import IssuedBadge, Outcome, Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 
 from .models import ApiKey, key_digest
-from .selectors import ISSUED_BADGE_RELATED
 
 
 def api_key_create(*, organization, name: str, actor=None) -> tuple[ApiKey, str]:
@@ -42,6 +41,11 @@ STATUS = {
     Outcome.REVOKED: "revoked",
     Outcome.RECIPIENT_NOT_FOUND: "unknown_recipient",
 }  # every other outcome of the door: "not_allowed", with its sentence
+HELD = {"issued", "already_earned", "revoked"}  # the result carries the recipient's badge
+AWARDED_FIELDS = (
+    "uuid", "badge_id", "recipient_id", "issued_at", "earned_at", "source", "revoked_at", "revocation_reason",
+    "issued_by__username", "classroom__title", "achievement__name", "batch__evidence",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -52,21 +56,37 @@ class AwardResult:
     issued_badge: IssuedBadge | None = None
 
 
-def badge_award(*, badge, names: list[str], actor) -> list[AwardResult]:
+def badge_award(*, badge, names: list[str], actor, evidence: str = "") -> list[AwardResult]:
     """Issue ``badge`` through the door (source API) to each person named, never all-or-nothing: a result per
     name, in the order sent. Names are looked up among the people the actor may reach for the badge's
     organization (the access policy); anyone else is an unknown recipient, as a typo would be."""
     people = _people_named(actor, badge.organization_id, names)
-    ids = list(dict.fromkeys(person.pk for person in people.values() if isinstance(person, User)))
+    people_by_id = {person.pk: person for person in people.values() if isinstance(person, User)}
+    ids = list(people_by_id)
     outcomes = {}
     if ids:
         request = IssueRequest(
-            actor=actor, source=Source.API, organization=badge.organization, badge_ids=[badge.pk], recipient_ids=ids
+            actor=actor,
+            source=Source.API,
+            organization=badge.organization,
+            badge_ids=[badge.pk],
+            recipient_ids=ids,
+            evidence=evidence,
         )
         outcomes = {outcome.recipient_id: outcome for outcome in badges_issue(request).outcomes}
-    issued = IssuedBadge.objects.select_related(*ISSUED_BADGE_RELATED).in_bulk(
-        [outcome.issued_badge_id for outcome in outcomes.values() if outcome.issued_badge_id]
-    )
+    # Each recipient's badge as it now stands — just issued, earned before or revoked: one query, the badge and
+    # the recipients already in hand.
+    held = {}
+    if outcomes:
+        rows = (
+            IssuedBadge.objects.filter(badge=badge, recipient__in=ids)
+            .select_related("issued_by", "classroom", "achievement", "batch")
+            .only(*AWARDED_FIELDS)
+            .order_by()
+        )
+        for row in rows:
+            row.badge, row.recipient = badge, people_by_id[row.recipient_id]
+            held[row.recipient_id] = row
     results = []
     for name in names:
         person = people.get(name)
@@ -75,7 +95,7 @@ def badge_award(*, badge, names: list[str], actor) -> list[AwardResult]:
             continue
         outcome = outcomes[person.pk]
         status = STATUS.get(outcome.code, "not_allowed")
-        results.append(AwardResult(name, status, outcome.message, issued.get(outcome.issued_badge_id)))
+        results.append(AwardResult(name, status, outcome.message, held.get(person.pk) if status in HELD else None))
     return results
 
 
@@ -87,6 +107,7 @@ def _people_named(actor, organization_id: int, names: list[str]) -> dict[str, Us
         .annotate(username_key=Lower("username"), email_key=Lower("email"))
         .filter(Q(username_key__in=lowered) | Q(email_key__in=lowered))
         .only("id", "username", "email", "first_name", "last_name", "organization_id")
+        .order_by()
     )
     by_username, by_email = defaultdict(list), defaultdict(list)
     for person in found:

@@ -15,6 +15,8 @@ from django.db.models.functions import Coalesce, Now
 
 from apps.access.querysets import ScopedQuerySet
 
+EVIDENCE_LENGTH = 2000
+
 
 class Source(models.TextChoices):
     ROSTER = "roster", "Roster"
@@ -94,6 +96,9 @@ class IssuanceBatch(models.Model):
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="retries")
     issued_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
+    evidence = models.CharField(
+        max_length=EVIDENCE_LENGTH, blank=True, default="", help_text="A URL or a few words showing the work."
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -230,6 +235,11 @@ class IssuedBadge(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def evidence(self) -> str:
+        """What the issuance that gave it was sent with (a URL or a few words); read it with the batch."""
+        return self.batch.evidence if self.batch_id else ""
 
 
 def _nullable_key(field: str) -> Coalesce:

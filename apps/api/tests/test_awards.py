@@ -43,9 +43,28 @@ def test_each_recipient_gets_a_result_in_the_order_sent(world, alpha_api, badge)
     ]
     issued = IssuedBadge.objects.get(badge=badge, recipient=ada)
     assert results[0]["issued_badge"]["uuid"] == str(issued.uuid) and results[0]["issued_badge"]["status"] == "active"
+    # a badge held before comes back too, as it stands: the caller learns its uuid, or that it was revoked
+    assert results[1]["issued_badge"]["uuid"] == str(IssuedBadge.objects.get(recipient=held).uuid)
+    assert (results[2]["issued_badge"]["status"], results[2]["issued_badge"]["revocation_reason"]) == ("revoked", "x")
+    assert [r["issued_badge"] for r in results[3:]] == [None, None, None]
     assert (issued.source, issued.issued_by) == (Source.API, None)
     assert "badges are issued to students only" in results[5]["message"]
     assert IssuanceBatch.objects.get(source=Source.API).organization == world.alpha.org
+
+
+def test_evidence_is_kept_with_each_badge_and_answered(world, alpha_api, badge):
+    ada, bob = make_student(world.alpha.org, username="ada"), make_student(world.alpha.org, username="bob")
+    link = "https://lms.example.com/projects/4711"
+    answer = alpha_api.post(_awards(badge), {"recipients": ["ada", "bob"], "evidence": link}, format="json")
+    assert [r["issued_badge"]["evidence"] for r in answer.json()["results"]] == [link, link]
+    assert {issued.evidence for issued in IssuedBadge.objects.filter(recipient__in=[ada, bob])} == {link}
+    listed = alpha_api.get(reverse("api:issued_badge", args=[IssuedBadge.objects.get(recipient=ada).uuid])).json()
+    assert listed["evidence"] == link
+    # without evidence: an empty string, not the previous issuance's
+    carol = make_student(world.alpha.org, username="carol")
+    answer = alpha_api.post(_awards(badge), {"recipients": ["carol"]}, format="json")
+    assert answer.json()["results"][0]["issued_badge"]["evidence"] == ""
+    assert IssuedBadge.objects.get(recipient=carol).evidence == ""
 
 
 def test_the_queries_do_not_grow_with_the_recipients(world, alpha_api, badge):
@@ -68,6 +87,8 @@ def test_the_queries_do_not_grow_with_the_recipients(world, alpha_api, badge):
         ({"recipients": "ada"}, "recipients"),
         ({"recipients": ["ada"], "issued_by": "admin"}, "issued_by"),
         ({"recipients": ["ada"], "organization": 1}, "organization"),
+        ({"recipients": ["ada"], "evidence": "x" * 2001}, "evidence"),
+        ({"recipients": ["ada"], "evidence": ["a list"]}, "evidence"),
         ([1, 2], "non_field_errors"),
     ],
 )

@@ -98,6 +98,7 @@ class IssueRequest:
     scopes it to the actor, the source, its context and the pairs asked for, so the same submission sent again
     finds its first batch, and an edited one is a new issuance. Every badge is issued now; ``earned_at`` gives
     the moment each recipient met the requirement (the evaluator's); ``retry_of`` links a retry to the batch it retries.
+    ``evidence`` (a URL or a few words showing the work) is kept on the batch: every badge it issues shows it.
     """
 
     actor: object
@@ -112,6 +113,7 @@ class IssueRequest:
     idempotency_key: str | None = None
     retry_of: IssuanceBatch | None = None
     earned_at: Mapping[int, datetime] | None = None
+    evidence: str = ""
 
 
 def badges_issue(request: IssueRequest) -> IssuanceReport:
@@ -156,7 +158,8 @@ def _stored_key(request: IssueRequest, job: _Job) -> str:
              getattr(context.course_assignment, "pk", None), getattr(request.retry_of, "pk", None))  # fmt: skip
     asked = job.requested
     pairs = sorted(asked.listed) if asked.listed is not None else (sorted(asked.badge_ids), sorted(asked.recipient_ids))
-    return hashlib.sha256(f"{who}|{where}|{request.idempotency_key}|{pairs}".encode()).hexdigest()
+    evidence = f"|{request.evidence}" if request.evidence else ""  # an edited evidence is another issuance
+    return hashlib.sha256(f"{who}|{where}|{request.idempotency_key}|{pairs}{evidence}".encode()).hexdigest()
 
 
 def _job(request: IssueRequest) -> _Job:
@@ -168,7 +171,7 @@ def _job(request: IssueRequest) -> _Job:
         request.source, request.actor, request.classroom, request.course_assignment, request.achievement,
         request.organization,
     )  # fmt: skip
-    return _Job(context, requested, retry_of=request.retry_of, earned_at=request.earned_at)
+    return _Job(context, requested, retry_of=request.retry_of, earned_at=request.earned_at, evidence=request.evidence)
 
 
 def _context(source, actor, classroom, course_assignment, achievement, organization) -> _Context:
@@ -201,6 +204,7 @@ class _Job:
     key: str | None = None
     retry_of: IssuanceBatch | None = None
     earned_at: Mapping[int, datetime] | None = None
+    evidence: str = ""
 
     @property
     def trusted(self) -> bool:
@@ -283,6 +287,7 @@ def _check(job: _Job, badges, people, now) -> _Checked:
         course_assignment=context.course_assignment,
         achievement=context.achievement,
         retry_of=job.retry_of,
+        evidence=job.evidence,
     )
     return _Checked(job, batch, valid, rejected, recipient_failures, recipients)
 
