@@ -34,4 +34,6 @@ app.conf.beat_schedule = {
         "schedule": _sweep_every,
         "options": {"expires": _sweep_every},
     },
+    # Finished webhook deliveries are kept 30 days on their webhook's page, then go with their events.
+    "webhooks-prune": {"task": "webhooks.prune", "schedule": crontab(hour=3, minute=15)},
 }

@@ -188,6 +188,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
 }
 API_RATE = env.str("API_RATE", default="600/min")
+# Webhooks go to public addresses only: a URL on a loopback, private or link-local network (the cloud's metadata
+# service, an internal admin page) is refused, unless this is set — a receiver on the same machine or network in
+# development, or an integration inside a private network on purpose.
+WEBHOOKS_PRIVATE_NETWORKS = env.bool("WEBHOOKS_PRIVATE_NETWORKS", default=DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Badges Portal API",
     "DESCRIPTION": "Award badges, feed the activity achievements count, follow issued badges. "

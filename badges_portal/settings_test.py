@@ -13,3 +13,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The live server cannot serve manifest-hashed names that were never collected.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = VAR_DIR / "test-media"
+WEBHOOKS_PRIVATE_NETWORKS = True  # the tests' receivers listen on 127.0.0.1 (test_private_networks turns it off)

@@ -14,12 +14,15 @@ The rules:
   event's last retry fails). The reason is kept and shown on its page; an administrator enables it again, and
   then its pending deliveries are sent. While it is disabled nothing new is queued for it and its pending
   deliveries wait (its test event is still sent).
+- **Kept**: a finished delivery (delivered, or given up) is kept ``KEPT`` on the webhook's page, then deleted by
+  the daily prune with its event once no delivery of the event is left.
 - **At least once**: claiming a delivery moves it a lease (``LEASE``) ahead. A worker killed while sending leaves
   it claimed; when the lease ends it is due again and the next run sends it again, with the same ``webhook-id``.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import socket
@@ -39,8 +42,9 @@ from django.utils import timezone
 from standardwebhooks import Webhook as StandardWebhook
 
 from .events import TEST
-from .models import Webhook, WebhookDelivery
+from .models import Webhook, WebhookDelivery, WebhookEvent
 from .serializers import event_payload
+from .validators import PRIVATE_REFUSAL, is_private_address, private_networks_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +57,8 @@ RETRY_FOR = timedelta(days=1)  # retries end a day after the event
 FAILING_FOR = timedelta(days=1)  # every attempt failing this long disables the webhook
 RUN_BUDGET = 50.0  # seconds a run sends for; the sweep runs every minute
 USER_AGENT = "BadgesPortal-Webhooks/1.0"
+KEPT = timedelta(days=30)  # a finished delivery's log line, and its event
+PRUNE_CHUNK = 5000
 
 
 # --- The schedule -----------------------------------------------------------------------------------------------
@@ -86,7 +92,40 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx answer is a failure: the webhook's URL should be updated instead
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class PrivateAddressError(OSError):
+    pass
+
+
+class _PublicOnly:
+    """A connection that refuses a private peer: the check is on the address actually connected to, after the
+    name was resolved, so a name that resolves to a private address (or starts to) is refused too."""
+
+    def connect(self):
+        super().connect()
+        if not private_networks_allowed() and is_private_address(self.sock.getpeername()[0]):
+            self.sock.close()
+            raise PrivateAddressError(PRIVATE_REFUSAL)
+
+
+class _HTTPConnection(_PublicOnly, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_PublicOnly, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_HTTPSConnection, req, context=self._context)
+
+
+_opener = urllib.request.build_opener(_NoRedirects, _HTTPHandler, _HTTPSHandler)
 
 
 def _words(error: BaseException) -> str:
@@ -97,6 +136,8 @@ def _words(error: BaseException) -> str:
         return "Connection refused"
     if isinstance(reason, socket.gaierror):
         return "Host not found"
+    if isinstance(reason, PrivateAddressError):
+        return str(reason)
     if isinstance(reason, ssl.SSLError):
         return f"TLS error: {reason}"[:300]
     return (str(reason) or type(reason).__name__)[:300]
@@ -251,3 +292,19 @@ def deliveries_send_due(*, webhook_ids=None, now: datetime | None = None, budget
             if time.monotonic() >= deadline:
                 break
     return attempts
+
+
+def deliveries_prune(*, now: datetime | None = None) -> int:
+    """Delete the deliveries finished more than ``KEPT`` ago, then the events none is left of; in chunks (short
+    transactions). Returns how many deliveries went."""
+    cutoff = (now or timezone.now()) - KEPT
+    finished = WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.PENDING).filter(created_at__lt=cutoff)
+    deleted = 0
+    while ids := list(finished.order_by().values_list("pk", flat=True)[:PRUNE_CHUNK]):
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+    orphans = WebhookEvent.objects.filter(occurred_at__lt=cutoff).exclude(
+        Exists(WebhookDelivery.objects.filter(event=OuterRef("pk")))
+    )
+    while ids := list(orphans.order_by().values_list("pk", flat=True)[:PRUNE_CHUNK]):
+        WebhookEvent.objects.filter(pk__in=ids).delete()
+    return deleted

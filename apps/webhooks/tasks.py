@@ -7,7 +7,7 @@ worker killed while sending leaves the message to be delivered again, and the de
 
 from celery import shared_task
 
-from .delivery import deliveries_send_due
+from .delivery import deliveries_prune, deliveries_send_due
 
 
 @shared_task(name="webhooks.deliver", acks_late=True, reject_on_worker_lost=True)
@@ -18,3 +18,8 @@ def deliver_webhook(webhook_id: int) -> int:
 @shared_task(name="webhooks.sweep", acks_late=True, reject_on_worker_lost=True)
 def sweep_webhook_deliveries() -> int:
     return deliveries_send_due()
+
+
+@shared_task(name="webhooks.prune")
+def prune_webhook_deliveries() -> int:
+    return deliveries_prune()

@@ -1,7 +1,10 @@
-"""Which URLs a webhook may be sent to: http(s) somewhere other than the portal itself."""
+"""Which URLs a webhook may be sent to: http(s) somewhere other than the portal itself, on a public network
+(unless settings.WEBHOOKS_PRIVATE_NETWORKS): the form refuses an address it can see is private, and the
+delivery checks the address it actually connects to (a name may resolve to a private one, or change)."""
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,6 +26,26 @@ def _port(parts) -> int | None:
 
 def _is_loopback(host: str) -> bool:
     return host in LOOPBACK or host.startswith("127.")
+
+
+PRIVATE_REFUSAL = (
+    "This URL points at a private or local network address: webhooks are sent to addresses on the internet only."
+)
+
+
+def is_private_address(address: str) -> bool:
+    """An IP address that is not on the public internet (loopback, private, link-local, reserved…)."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global
+
+
+def private_networks_allowed() -> bool:
+    return settings.WEBHOOKS_PRIVATE_NETWORKS
 
 
 def _is_the_portal(host: str, port: int | None) -> bool:
@@ -62,6 +85,9 @@ def url_refusal(url: str) -> str | None:
         return "Enter a valid URL, such as https://example.com/webhooks/badges."
     if _is_the_portal(host, port):
         return "This URL points at the Badges Portal itself: enter the address of the system that should be told."
+    local = _is_loopback(host) or host.endswith(".localhost") or is_private_address(host)
+    if local and not private_networks_allowed():
+        return PRIVATE_REFUSAL
     return None
 
 

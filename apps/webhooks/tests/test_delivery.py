@@ -18,7 +18,7 @@ from apps.webhooks import delivery as delivery_module
 from apps.webhooks.delivery import deliveries_send_due
 from apps.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from apps.webhooks.services import webhook_send_test, webhook_set_active
-from apps.webhooks.tasks import deliver_webhook, sweep_webhook_deliveries
+from apps.webhooks.tasks import deliver_webhook, prune_webhook_deliveries, sweep_webhook_deliveries
 
 from .factories import WebhookFactory
 from .receiver import Receiver
@@ -171,6 +171,20 @@ def test_410_gone_disables_the_webhook_at_once(world):
     assert WebhookDelivery.objects.get().status == "pending"  # kept, sent if it is enabled again
 
 
+def test_an_address_that_resolves_to_a_private_network_is_not_sent_to(world, settings):
+    """The check is on the address connected to: a public-looking name that resolves to loopback (here
+    "localhost", written into the row as a name that changed its address would be) gets nothing."""
+    settings.WEBHOOKS_PRIVATE_NETWORKS = False
+    with Receiver(200) as receiver:
+        WebhookFactory(organization=world.alpha.org, url=receiver.url.replace("127.0.0.1", "localhost"))
+        _award(world)
+        deliveries_send_due()
+        assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.response_code, delivery.attempts) == ("pending", None, 1)
+    assert "private or local network" in delivery.error
+
+
 def test_a_success_forgets_the_failures_before_it(world):
     with Receiver(500, 500, 200) as receiver:
         webhook = WebhookFactory(organization=world.alpha.org, url=receiver.url)
@@ -311,3 +325,20 @@ def test_send_test_event_delivers_a_signed_test_once_even_while_disabled(
     ok, failed = WebhookDelivery.objects.order_by("pk")
     assert (ok.status, ok.response_code) == ("succeeded", 200)
     assert (failed.status, failed.attempts, failed.next_attempt_at) == ("failed", 1, None)  # not retried
+
+
+def test_finished_deliveries_and_their_events_go_after_30_days_pending_ones_stay(world):
+    webhook = WebhookFactory(organization=world.alpha.org)
+    old, recent = timezone.now() - timedelta(days=31), timezone.now() - timedelta(days=29)
+
+    def delivery(created_at, status):
+        event = WebhookEvent.objects.create(type="badge.issued", occurred_at=created_at, organization=world.alpha.org)
+        WebhookDelivery.objects.create(event=event, webhook=webhook, created_at=created_at, status=status)
+        return event
+
+    gone = [delivery(old, "succeeded"), delivery(old, "failed")]
+    kept = [delivery(old, "pending"), delivery(recent, "succeeded"), delivery(recent, "failed")]
+    assert prune_webhook_deliveries() == 2
+    assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {event.pk for event in kept}
+    assert not WebhookDelivery.objects.filter(event__in=gone).exists()
+    assert WebhookDelivery.objects.count() == 3

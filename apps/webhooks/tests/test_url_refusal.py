@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from apps.webhooks.models import Webhook
 from apps.webhooks.services import webhook_create
-from apps.webhooks.validators import url_refusal
+from apps.webhooks.validators import PRIVATE_REFUSAL, url_refusal
 
 NOT_HTTP = "Enter an http:// or https:// URL: webhooks are sent by HTTP POST."
 THE_PORTAL = "This URL points at the Badges Portal itself: enter the address of the system that should be told."
@@ -62,6 +62,37 @@ def test_allowed(settings, url):
     settings.PORTAL_URL = "http://127.0.0.1:8000"
     settings.ALLOWED_HOSTS = ["badges.example.com", ".example.com", "127.0.0.1", "localhost", "[::1]"]
     assert url_refusal(url) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:54321/hooks",
+        "http://localhost:9000/",
+        "http://api.localhost/",
+        "http://[::1]:9000/",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.20:8080/",
+        "http://172.16.4.4/",
+        "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "http://[fd00::1]/hook",
+        "http://[::ffff:10.0.0.1]/",
+        "http://0.0.0.0:8080/",
+    ],
+)
+def test_private_and_local_networks_are_refused_unless_allowed(settings, url):
+    settings.PORTAL_URL = "https://badges.example.com"
+    settings.WEBHOOKS_PRIVATE_NETWORKS = False
+    assert url_refusal(url) == PRIVATE_REFUSAL
+    settings.WEBHOOKS_PRIVATE_NETWORKS = True  # development, or an integration inside the network on purpose
+    assert url_refusal(url) is None
+
+
+def test_public_addresses_stay_allowed_without_private_networks(settings):
+    settings.PORTAL_URL = "https://badges.example.com"
+    settings.WEBHOOKS_PRIVATE_NETWORKS = False
+    assert url_refusal("https://93.184.215.14/hook") is None
+    assert url_refusal("https://lms.partner.org/webhooks/badges") is None
 
 
 def test_a_wildcard_in_allowed_hosts_does_not_refuse_every_url(settings):
