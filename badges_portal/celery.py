@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "schedule": _sweep_every,
         "options": {"expires": _sweep_every},
     },
+    # Badge e-mails due and not sent after their commit (the broker was down, a retry's time came, a digest's wait).
+    "badge-emails-sweep": {
+        "task": "notifications.sweep_badge_emails",
+        "schedule": _sweep_every,
+        "options": {"expires": _sweep_every},
+    },
     # Finished webhook deliveries are kept 30 days on their webhook's page, then go with their events.
     "webhooks-prune": {"task": "webhooks.prune", "schedule": crontab(hour=3, minute=15)},
 }

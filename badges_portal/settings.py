@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.issued_badges",
     "apps.webhooks",
     "apps.credentials",
+    "apps.notifications",
     "apps.people",
     "apps.api",
     "apps.home",
@@ -173,6 +174,8 @@ if _env_str("EMAIL_URL"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Badges Portal <badges@localhost>")
+# Badge e-mails (apps/notifications): a digest waits this many seconds for its recipient's other new badges.
+BADGE_EMAIL_DIGEST_WAIT = env.int("BADGE_EMAIL_DIGEST_WAIT", default=300)
 # The portal's address, for links in e-mails sent by background jobs (they have no request).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The REST API (apps/api): API keys only, JSON only, cursor pages, a rate per key (API_RATE, e.g. "600/min").

@@ -19,11 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Max, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -103,7 +100,6 @@ def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, upto: int) -> 
     else:
         plan = _incremental_plan(achievements, requirements, last, upto)
 
-    told = _Told()
     evaluations = [
         AchievementEvaluation(
             run=run,
@@ -117,11 +113,10 @@ def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, upto: int) -> 
             error=outcome.error,
         )
         for (achievement, window), (outcome, started, finished) in zip(
-            plan, _evaluate_plan(plan, requirements, told, run.requested_by), strict=True
+            plan, _evaluate_plan(plan, requirements, run.requested_by), strict=True
         )
     ]
     AchievementEvaluation.objects.bulk_create(evaluations)
-    told.send()
 
     run.status = EvaluationRun.Status.FINISHED
     run.finished_at = timezone.now()
@@ -190,7 +185,7 @@ def _touched(after: int, upto: int) -> _Touched:
     return touched
 
 
-def _evaluate_plan(plan, requirements, told: _Told, requested_by) -> list[tuple[_Outcome, datetime, datetime]]:
+def _evaluate_plan(plan, requirements, requested_by) -> list[tuple[_Outcome, datetime, datetime]]:
     """Each planned achievement's outcome and when it was evaluated, in plan order.
 
     The achievements of an incremental run that name their students are evaluated together: one statement
@@ -208,25 +203,23 @@ def _evaluate_plan(plan, requirements, told: _Told, requested_by) -> list[tuple[
     for group in _together(named):
         started = timezone.now()
         try:
-            outcomes, issued = _evaluate(group, requested_by)
+            outcomes = _evaluate(group, requested_by)
         except Exception:
             logger.warning("evaluating %s achievements together failed: each on its own", len(group), exc_info=True)
             continue
         finished = timezone.now()
         results.update({pk: (outcome, started, finished) for pk, outcome in outcomes.items()})
-        told.add(issued)
     for achievement, window in plan:
         if achievement.pk in results:
             continue
         started = timezone.now()
         try:
-            outcomes, issued = _evaluate([(achievement, requirements[achievement.pk], window)], requested_by)
+            outcomes = _evaluate([(achievement, requirements[achievement.pk], window)], requested_by)
         except Exception as error:
             logger.exception("evaluating achievement %s (%s) failed", achievement.pk, achievement.name)
             outcome = _Outcome(error=f"{type(error).__name__}: {error}"[:2000])
         else:
             outcome = outcomes[achievement.pk]
-            told.add(issued)
         results[achievement.pk] = (outcome, started, timezone.now())
     return [results[achievement.pk] for achievement, _ in plan]
 
@@ -247,9 +240,10 @@ def _together(named) -> list[list]:
     return [group for group in groups if len(group) > 1]
 
 
-def _evaluate(items, requested_by) -> tuple[dict[int, _Outcome], list]:
+def _evaluate(items, requested_by) -> dict[int, _Outcome]:
     """Earn, then issue each badge through the door — all of ``items`` (achievement, requirement, window)
-    together, or nothing. Returns each one's outcome, and (achievement, door report) for those issued.
+    together, or nothing. Returns each one's outcome. The door queues the e-mails each achievement's
+    notification choice asks for, in its transaction (the notifications app's outbox).
 
     Badges are issued now, each dated earned when its student first met the requirement. An administrator who
     pressed Evaluate now issues their organizations' badges (they are named as the issuer); the evaluation
@@ -265,12 +259,13 @@ def _evaluate(items, requested_by) -> tuple[dict[int, _Outcome], list]:
                 source=Source.ACHIEVEMENT,
                 achievement=achievement,
                 earned_at=earned[achievement.pk],
+                notify=achievement.notification,
             )
             for achievement in issuing
         )
     for achievement, report in zip(issuing, reports, strict=True):
         outcomes[achievement.pk].issued = report.issued_count
-    return outcomes, list(zip(issuing, reports, strict=True))
+    return outcomes
 
 
 def _earn(items) -> tuple[dict[int, _Outcome], dict[int, dict[int, datetime]]]:
@@ -341,55 +336,3 @@ def _aware(value):
     return value if value is None or timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
-class _Told:
-    """Who to tell about which badges, sent once the run is done: one e-mail per badge, or one digest per
-    student, as each achievement says."""
-
-    def __init__(self):
-        self.each: list[tuple[int, str]] = []
-        self.digest: dict[int, list[str]] = defaultdict(list)
-
-    def add(self, issued) -> None:
-        """Remember who received which badge, from (achievement, door report) pairs."""
-        for achievement, report in issued:
-            if not report.issued_count or achievement.notification == Achievement.Notification.SILENT:
-                continue
-            for outcome in report.issued:
-                if achievement.notification == Achievement.Notification.DIGEST:
-                    self.digest[outcome.recipient_id].append(achievement.badge.name)
-                else:
-                    self.each.append((outcome.recipient_id, achievement.badge.name))
-
-    def send(self) -> None:
-        if not (self.each or self.digest):
-            return
-        page = f"{settings.PORTAL_URL}{reverse('people:my_badges')}"
-        wanted = {user_id for user_id, _ in self.each} | set(self.digest)
-        people = dict(
-            User.objects.filter(pk__in=wanted, is_active=True)
-            .exclude(email="")
-            .values_list("pk", "email")
-            .iterator(chunk_size=5000)
-        )
-        messages = [
-            EmailMessage(
-                f"You earned the badge “{badge}”",
-                f"Congratulations! You earned the badge “{badge}”.\n\nSee and share your badges: {page}\n",
-                to=[people[user_id]],
-            )
-            for user_id, badge in self.each
-            if user_id in people
-        ]
-        for user_id, badges in self.digest.items():
-            if user_id in people:
-                listed = "\n".join(f"- {badge}" for badge in badges)
-                many = len(badges) > 1
-                subject = f"You earned {len(badges)} new badges" if many else f"You earned the badge “{badges[0]}”"
-                body = f"Congratulations! You earned:\n{listed}\n\nSee and share your badges: {page}\n"
-                messages.append(EmailMessage(subject, body, to=[people[user_id]]))
-        try:
-            with get_connection() as mail:
-                for start in range(0, len(messages), 500):
-                    mail.send_messages(messages[start : start + 500])
-        except Exception:
-            logger.exception("sending %s badge e-mails failed", len(messages))

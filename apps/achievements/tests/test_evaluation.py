@@ -29,6 +29,7 @@ from apps.core.locks import exclusive
 from apps.courses.tests.factories import CourseFactory, LabFactory, LearningPathCourseFactory, LearningPathFactory
 from apps.issued_badges.models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
 from apps.issued_badges.services import IssueRequest, badges_issue, issued_badges_revoke
+from apps.notifications.sending import emails_send_due
 from apps.organizations.tests.factories import OrganizationFactory
 
 Kind = Achievement.Kind
@@ -361,6 +362,7 @@ def test_an_incremental_run_with_a_failing_achievement_evaluates_each_on_its_own
         )
     mail.outbox.clear()
     run = achievements_evaluate()
+    emails_send_due()  # the outbox, as the worker sends it after the commit
     assert "evaluating 3 achievements together failed: each on its own" in caplog.text
     assert (run.mode, run.errors, run.badges_issued, run.achievements_evaluated) == ("incremental", 1, 2, 3)
     assert "disk full" in run.evaluations.get(achievement=poison).error
@@ -449,6 +451,9 @@ def test_each_digest_or_silent(catalog):
     record(b, Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
     mail.outbox.clear()
     achievements_evaluate()
+    emails_send_due()
+    assert sorted(m.subject for m in mail.outbox) == [f"You earned the badge “{each.badge.name}”"] * 2  # at once
+    emails_send_due(now=timezone.now() + timedelta(minutes=5))  # the digest waited for the run's other badges
     subjects = sorted((m.to[0], m.subject) for m in mail.outbox)
     assert subjects == sorted([
         (a.email, f"You earned the badge “{each.badge.name}”"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -99,6 +100,9 @@ class IssueRequest:
     finds its first batch, and an edited one is a new issuance. Every badge is issued now; ``earned_at`` gives
     the moment each recipient met the requirement (the evaluator's); ``retry_of`` links a retry to the batch it retries.
     ``evidence`` (a URL or a few words showing the work) is kept on the batch: every badge it issues shows it.
+    ``notify`` tells the recipients of the badges it issues: ``"each"`` an e-mail per badge, ``"digest"`` one for
+    the badges they received meanwhile, anything else none (the notifications app writes the e-mails to its
+    outbox in this transaction, from the signal).
     """
 
     actor: object
@@ -114,6 +118,7 @@ class IssueRequest:
     retry_of: IssuanceBatch | None = None
     earned_at: Mapping[int, datetime] | None = None
     evidence: str = ""
+    notify: str = ""
 
 
 def badges_issue(request: IssueRequest) -> IssuanceReport:
@@ -171,7 +176,10 @@ def _job(request: IssueRequest) -> _Job:
         request.source, request.actor, request.classroom, request.course_assignment, request.achievement,
         request.organization,
     )  # fmt: skip
-    return _Job(context, requested, retry_of=request.retry_of, earned_at=request.earned_at, evidence=request.evidence)
+    return _Job(
+        context, requested, retry_of=request.retry_of, earned_at=request.earned_at, evidence=request.evidence,
+        notify=request.notify,
+    )  # fmt: skip
 
 
 def _context(source, actor, classroom, course_assignment, achievement, organization) -> _Context:
@@ -205,6 +213,7 @@ class _Job:
     retry_of: IssuanceBatch | None = None
     earned_at: Mapping[int, datetime] | None = None
     evidence: str = ""
+    notify: str = ""
 
     @property
     def trusted(self) -> bool:
@@ -249,7 +258,11 @@ def _issue(jobs: list[_Job]) -> list[IssuanceReport]:
     writer.count([c.batch for c in checked])
     IssuedBadgeFacet.record(_facet(c.job.context) for c in checked if c.batch.issued_count)
     if issued_ids := [pk for c in checked for pk in inserted.get(c.batch.pk, {}).values()]:
-        issued_badges_changed.send(sender=IssuedBadge, action="issued", ids=issued_ids, at=now)
+        notify = defaultdict(list)  # {"each" or "digest": issued badge ids}
+        for c in checked:
+            if c.job.notify:
+                notify[c.job.notify] += inserted.get(c.batch.pk, {}).values()
+        issued_badges_changed.send(sender=IssuedBadge, action="issued", ids=issued_ids, at=now, notify=dict(notify))
     return [_report(c, badges, inserted.get(c.batch.pk, {}), conflicts.get(c.batch.pk, {})) for c in checked]
 
 
