@@ -27,6 +27,11 @@ from .models import SigningKey, StatusList
 _DEVELOPMENT_SECRET = b"badges-portal development credentials key: never used in production"
 
 
+def signing_available() -> bool:
+    """Whether this portal can sign: CREDENTIALS_KEY is set, or it runs under DEBUG or as the demo."""
+    return bool((settings.CREDENTIALS_KEY or "").strip()) or settings.DEBUG or getattr(settings, "DEMO", False)
+
+
 def _fernet_keys() -> tuple[str, ...]:
     configured = tuple(part.strip() for part in (settings.CREDENTIALS_KEY or "").split(",") if part.strip())
     if configured:

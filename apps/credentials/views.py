@@ -16,7 +16,7 @@ from apps.badges.models import Badge
 from apps.organizations.models import Organization
 
 from . import documents, identifiers, images, share
-from .keys import public_keys, signing_key_get
+from .keys import public_keys, signing_available, signing_key_get
 from .models import StatusList
 from .selectors import issued_badge_public
 from .services import credential_ensure, credential_signed
@@ -37,6 +37,16 @@ def _public(response: HttpResponse, max_age: int) -> HttpResponse:
     """Any site may read these documents (web verifiers run in browsers); caches keep them ``max_age`` seconds."""
     response["Access-Control-Allow-Origin"] = "*"
     patch_cache_control(response, public=True, max_age=max_age)
+    return response
+
+
+def _signing_unavailable() -> HttpResponse:
+    """This portal has no CREDENTIALS_KEY: it cannot sign (the operator is told at `manage.py check --deploy`)."""
+    response = JsonResponse(
+        {"detail": "Signed Open Badges 3.0 credentials are not available on this portal yet (CREDENTIALS_KEY)."},
+        status=503,
+    )
+    response["Retry-After"] = "3600"
     return response
 
 
@@ -68,6 +78,7 @@ def verify(request: HttpRequest, uuid) -> HttpResponse:
             "evidence": (evidence := documents.evidence_of(issued)),
             "evidence_is_url": documents.is_url(evidence),
             "issuer_did": identifiers.did_web(issued.badge.organization.slug),
+            "signing_available": signing_available(),
             "linkedin_url": share.linkedin_add_url(issued),
             "signature_html": share.email_signature_html(issued),
         },
@@ -92,6 +103,8 @@ def baked_image(request: HttpRequest, uuid, extension: str) -> HttpResponse:
     issued = issued_badge_public(uuid)
     if issued.is_revoked:
         return render(request, "credentials/revoked_download.html", {"issued": issued}, status=410)
+    if request.GET.get("version") != "2" and not signing_available():
+        return _signing_unavailable()
     art = images.BadgeArt.of(issued.badge)
     if request.GET.get("version") == "2":
         credential = credential_ensure(issued)
@@ -165,6 +178,8 @@ def badge_image(request: HttpRequest, badge_id: int) -> HttpResponse:
 def ob3_credential(request: HttpRequest, uuid) -> HttpResponse:
     """The signed OpenBadgeCredential (signed at its first request, then stored); 410 once revoked."""
     issued = issued_badge_public(uuid)
+    if not issued.is_revoked and not signing_available():
+        return _signing_unavailable()
     signed = credential_signed(issued)
     if signed is None:
         gone = {
@@ -185,7 +200,7 @@ def did_document(request: HttpRequest, slug: str) -> HttpResponse:
     the active one first. An organization without a key yet gets one (its first need)."""
     organization = get_object_or_404(Organization, slug=slug)
     keys = public_keys(organization_id=organization.pk)
-    if not keys:
+    if not keys and signing_available():
         signing_key_get(organization_id=organization.pk)
         keys = public_keys(organization_id=organization.pk)
     did = identifiers.did_web(organization.slug)
@@ -203,8 +218,9 @@ def did_document(request: HttpRequest, slug: str) -> HttpResponse:
         "id": did,
         "verificationMethod": methods,
         "assertionMethod": [method["id"] for method in methods],
-        "authentication": [methods[0]["id"]],
     }
+    if methods:
+        document["authentication"] = [methods[0]["id"]]
     return _json(document, content_type="application/did+ld+json")
 
 
@@ -215,6 +231,8 @@ def status_list(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     found = StatusList.objects.select_related("organization").filter(organization__slug=slug, number=number).first()
     if found is None:
         raise Http404("No such status list.")
+    if not signing_available():
+        return _signing_unavailable()
     signed = status_list_signed(found)
     accept = request.headers.get("Accept")
     preferred = request.get_preferred_type([VC_JSON_LD, JSON_LD, "application/json", VC_JWT, "application/jwt"])

@@ -94,3 +94,27 @@ def test_rotation_keeps_the_old_key_published_and_old_credentials_verifiable(cli
 def test_the_rotation_command_refuses_an_unknown_organization(db):
     with pytest.raises(CommandError, match="nobody"):
         call_command("credentials_rotate_key", "--organization", "nobody")
+
+
+def test_without_a_credentials_key_signed_documents_answer_503_and_the_page_hides_their_links(client, issue, settings):
+    from django.core.checks import run_checks
+
+    settings.CREDENTIALS_KEY = ""
+    settings.DEBUG, settings.DEMO = False, False
+    issued = issue()
+    for url in (
+        reverse("credentials:ob3_credential", args=[issued.uuid]),
+        reverse("credentials:baked_png", args=[issued.uuid]),
+        reverse("credentials:baked_svg", args=[issued.uuid]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 503
+        assert "CREDENTIALS_KEY" in response.json()["detail"]
+    html = client.get(reverse("credentials:verify", args=[issued.uuid])).content.decode()
+    assert reverse("credentials:ob3_credential", args=[issued.uuid]) not in html
+    assert reverse("credentials:did", args=["alpha"]) not in html
+    assert client.get(reverse("credentials:ob2_assertion", args=[issued.uuid])).status_code == 200  # no key needed
+    assert client.get(reverse("credentials:did", args=["alpha"])).json()["verificationMethod"] == []
+    assert [m.id for m in run_checks(include_deployment_checks=True) if m.id.startswith("credentials")] == [
+        "credentials.W001"
+    ]

@@ -5,15 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='linkedin_organization_id',
-            field=models.CharField(blank=True, help_text='Optional. The number in https://www.linkedin.com/company/<number>/admin/.', max_length=20, validators=[django.core.validators.RegexValidator('^\\d+$', "Digits only: the number in the organization's LinkedIn admin URL.")], verbose_name='LinkedIn organization id'),
+            model_name="organization",
+            name="linkedin_organization_id",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional. The number in https://www.linkedin.com/company/<number>/admin/.",
+                max_length=20,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^\\d+$", "Digits only: the number in the organization's LinkedIn admin URL."
+                    )
+                ],
+                verbose_name="LinkedIn organization id",
+            ),
         ),
     ]
