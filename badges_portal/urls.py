@@ -11,6 +11,7 @@ from apps.api.errors import api_aware
 urlpatterns = [
     path("", include("apps.home.urls")),
     path("", include("apps.issued_badges.urls")),
+    path("", include("apps.notifications.urls")),
     path("", include("apps.people.urls")),
     path("", include("apps.api.urls")),
     path("", include("apps.credentials.urls")),

@@ -151,6 +151,7 @@ class BadgeAwards(APIView):
             names=data.validated_data["recipients"],
             actor=request.user,
             evidence=data.validated_data.get("evidence", ""),
+            notify=data.validated_data["notify"],
         )
         return Response(AwardResponseSerializer({"results": results}).data)
 

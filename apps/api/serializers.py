@@ -90,6 +90,11 @@ class AwardRequestSerializer(StrictSerializer):
         help_text="Optional: a URL or a few words showing the work, kept with each badge issued and shown on its "
         "verification page and in its Open Badges credentials.",
     )
+    notify = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="E-mail each recipient their new badge (default true), as Notify students does on the pages.",
+    )
 
 
 class AwardResultSerializer(serializers.Serializer):

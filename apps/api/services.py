@@ -56,7 +56,7 @@ class AwardResult:
     issued_badge: IssuedBadge | None = None
 
 
-def badge_award(*, badge, names: list[str], actor, evidence: str = "") -> list[AwardResult]:
+def badge_award(*, badge, names: list[str], actor, evidence: str = "", notify: bool = True) -> list[AwardResult]:
     """Issue ``badge`` through the door (source API) to each person named, never all-or-nothing: a result per
     name, in the order sent. Names are looked up among the people the actor may reach for the badge's
     organization (the access policy); anyone else is an unknown recipient, as a typo would be."""
@@ -72,6 +72,7 @@ def badge_award(*, badge, names: list[str], actor, evidence: str = "") -> list[A
             badge_ids=[badge.pk],
             recipient_ids=ids,
             evidence=evidence,
+            notify="each" if notify else "",
         )
         outcomes = {outcome.recipient_id: outcome for outcome in badges_issue(request).outcomes}
     # Each recipient's badge as it now stands — just issued, earned before or revoked: one query, the badge and

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.issued_badges.forms import NotifyField
 from apps.organizations.models import Organization
 
 from .models import Badge
@@ -160,6 +161,7 @@ class AwardBadgeForm(forms.Form):
         help_text=f"Usernames, separated by commas, spaces or new lines — up to {AWARD_LIMIT} at a time.",
         error_messages={"required": "Enter at least one username."},
     )
+    notify = NotifyField()
 
     def __init__(self, *args, people, badge: Badge, blocked: str = "", **kwargs):
         """``people`` may receive ``badge``; ``blocked`` says why it cannot be awarded now (the form is disabled)."""
@@ -184,7 +186,7 @@ class AwardBadgeForm(forms.Form):
                     '{{ form.key.errors|join:" " }}</div>{% endif %}'
                 ),
                 "key",
-                Fieldset("", "usernames", template="badges/layout/fieldset.html", **disabled),
+                Fieldset("", "usernames", "notify", template="badges/layout/fieldset.html", **disabled),
                 HTML(
                     '<p class="small text-body-secondary mb-0"><i class="bi bi-info-circle me-1" aria-hidden="true">'
                     "</i>Pasting a spreadsheet column works. If a username is not found, nothing is awarded until "

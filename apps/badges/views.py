@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.access.policy import administrator_required, reachable_people
+from apps.issued_badges.forms import notify_choice
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.issued_badges.sources import describe_sources
@@ -96,6 +97,7 @@ def badge_award(request: HttpRequest, pk: int) -> HttpResponse:
                 source=Source.USERNAMES,
                 organization=badge.organization,
                 idempotency_key=form.cleaned_data["key"],  # an edited list is a new issuance,
+                notify=notify_choice(form.cleaned_data["notify"]),
             )
         )
         if report.failed_count:

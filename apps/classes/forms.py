@@ -4,6 +4,7 @@ from django import forms
 
 from apps.core.converters import MAX_ID
 from apps.core.forms import IdListField
+from apps.issued_badges.forms import NotifyField
 
 
 class IssueBadgesForm(forms.Form):
@@ -16,6 +17,7 @@ class IssueBadgesForm(forms.Form):
     )
     badges = IdListField(max_items=100, noun="badge", error_messages={"required": "Add at least one badge."})
     students = IdListField(max_items=5000, noun="student", error_messages={"required": "Add at least one student."})
+    notify = NotifyField()
 
 
 class StudentChoiceForm(forms.Form):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.access.policy import IssuerScope, issuer_scope
 from apps.issued_badges.choose_badge import render_choose_badge, select_a_badge
+from apps.issued_badges.forms import notify_choice
 from apps.issued_badges.models import IssuanceBatch, Source
 from apps.issued_badges.selectors import batch_retryable_count
 from apps.issued_badges.services import IssueRequest, badges_issue, batch_report
@@ -124,6 +125,7 @@ def issue_badges(request: HttpRequest, pk: int) -> HttpResponse:
                 source=Source.BATCH,
                 classroom=classroom,
                 idempotency_key=form.cleaned_data["key"],
+                notify=notify_choice(form.cleaned_data["notify"]),
             )
         )
         again = "&again=1" if report.replayed else ""

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 
 from apps.core.converters import MAX_ID
 
+from .forms import NotifyField, notify_choice
 from .models import IssuedBadge
 from .outcomes import PairOutcome
 from .services import IssueRequest, badges_issue
@@ -20,6 +21,7 @@ class IssueOneBadgeForm(forms.Form):
 
     badge = forms.IntegerField(min_value=1, max_value=MAX_ID)
     student = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    notify = NotifyField()
 
 
 def render_choose_badge(request: HttpRequest, *, recipient, badges, issue_url: str, context_label: str) -> HttpResponse:
@@ -49,6 +51,7 @@ def select_a_badge(request: HttpRequest, *, back_url: str, **door_context) -> Ht
             badge_ids=[form.cleaned_data["badge"]],
             recipient_ids=[form.cleaned_data["student"]],
             actor=request.user,
+            notify=notify_choice(form.cleaned_data["notify"]),
             **door_context,
         )
     )

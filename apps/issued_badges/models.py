@@ -99,6 +99,9 @@ class IssuanceBatch(models.Model):
     evidence = models.CharField(
         max_length=EVIDENCE_LENGTH, blank=True, default="", help_text="A URL or a few words showing the work."
     )
+    notify = models.CharField(  # IssueRequest.notify: how its recipients were told (a retry tells them the same)
+        max_length=10, blank=True, default=""
+    )
 
     objects = ScopedQuerySet.as_manager()
 

@@ -3,6 +3,7 @@
 from django import forms
 
 from apps.badges.models import Badge
+from apps.issued_badges.forms import NotifyField
 
 
 class BadgeSelect(forms.Select):
@@ -40,6 +41,7 @@ class AssignBadgeForm(forms.Form):
             "invalid_choice": "That badge cannot be assigned here: choose one of the badges listed.",
         },
     )
+    notify = NotifyField(label="Notify the student by e-mail")
 
     def __init__(self, *args, badges, offered: list[Badge], held: dict[int, str], **kwargs):
         """``badges`` validate the choice (a query on submission); ``offered`` are the same badges read once for

@@ -21,6 +21,7 @@ from apps.access.policy import (
 )
 from apps.accounts.models import User
 from apps.achievements.selectors import explain_achievements
+from apps.issued_badges.forms import notify_choice
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.issued_badges.sources import describe_sources
@@ -126,6 +127,7 @@ def _assign(request: HttpRequest, person: User, form: AssignBadgeForm) -> None:
             badge_ids=[badge.pk],
             recipient_ids=[person.pk],
             idempotency_key=form.cleaned_data["key"],  # the same form sent twice issues once
+            notify=notify_choice(form.cleaned_data["notify"]),
         )
     )
     outcome = report.outcomes[0]

@@ -334,5 +334,3 @@ def _aware(value):
     if isinstance(value, str):
         value = parse_datetime(value)
     return value if value is None or timezone.is_aware(value) else timezone.make_aware(value, UTC)
-
-

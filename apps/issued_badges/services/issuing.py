@@ -301,6 +301,7 @@ def _check(job: _Job, badges, people, now) -> _Checked:
         achievement=context.achievement,
         retry_of=job.retry_of,
         evidence=job.evidence,
+        notify=job.notify,
     )
     return _Checked(job, batch, valid, rejected, recipient_failures, recipients)
 

@@ -61,6 +61,8 @@ def batch_retry(request: HttpRequest, batch_uuid: uuid.UUID) -> HttpResponse:
             organization=batch.organization,
             idempotency_key=key,
             retry_of=batch,
+            evidence=batch.evidence,
+            notify=batch.notify,
         )
     )
     messages.success(request, f"Retried: {report.issued_count} issued, {report.failed_count} failed.")
