@@ -114,3 +114,22 @@ def test_a_signed_in_visitor_sees_the_page_too(client, world, issue):
     client.force_login(world.beta.admin)  # of another organization: the page is public
     _, html = _page(client, issue())
     assert "Valid" in html
+
+
+def test_evidence_sent_with_the_issuance_is_shown_and_in_both_documents(client, world):
+    from apps.accounts.tests.factories import make_student
+    from apps.issued_badges.models import IssuedBadge, Source
+    from apps.issued_badges.services import IssueRequest, badges_issue
+
+    student = make_student(world.alpha.org, username="evidence-student")
+    badges_issue(
+        IssueRequest(badge_ids=[world.alpha.badge.pk], recipient_ids=[student.pk], actor=world.alpha.admin,
+                     source=Source.USERNAMES, organization=world.alpha.org, evidence="https://example.org/work/42")
+    )  # fmt: skip
+    issued = IssuedBadge.objects.get(badge=world.alpha.badge, recipient=student)
+    _, html = _page(client, issued)
+    assert 'href="https://example.org/work/42"' in html
+    assertion = client.get(reverse("credentials:ob2_assertion", args=[issued.uuid])).json()
+    assert assertion["evidence"] == {"type": "Evidence", "id": "https://example.org/work/42"}
+    credential = client.get(reverse("credentials:ob3_credential", args=[issued.uuid])).json()
+    assert credential["evidence"] == [{"type": ["Evidence"], "id": "https://example.org/work/42"}]
