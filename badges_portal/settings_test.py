@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("SECURE_COOKIES", "0")
+# A fixed Fernet key for the organizations' signing keys in tests (production sets its own, and keeps it).
+os.environ.setdefault("CREDENTIALS_KEY", "l4CsKzmU-IeTfcal7G6QPLRCCw9YcEXjFG-2gGVHOus=")
 
 from .settings import *  # noqa: F403
 from .settings import STORAGES, VAR_DIR
