@@ -126,6 +126,7 @@ def _row_values() -> QuerySet:
     took longer than running the query; each page clones it and adds its ids."""
     return IssuedBadge.objects.values(
         "id",
+        "uuid",
         "recipient_id",
         "issued_at",
         "source",

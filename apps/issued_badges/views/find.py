@@ -1,6 +1,7 @@
 """Find Issued Badges: the filtered, sortable, paginated table and its CSV export."""
 
 import functools
+import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -16,6 +17,7 @@ from apps.core.pagination import CappedPaginator
 from ..selectors import DATE_ORDER, issued_badge_rows, issued_badge_search
 
 finders_only = staff_required("Find Issued Badges is for administrators and instructors.")
+_NIL = uuid.UUID(int=0)
 
 
 @login_required
@@ -40,7 +42,8 @@ def find_issued_badges(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "sort_note": sort_note,
         # Row links are built from these once per page, not reversed 150 times.
-        "urls": {"issued": reverse("issued_badges:find")},
+        # Row links are a prefix and the row's id: a reverse() per row costs more than the rest of the row.
+        "urls": {"issued": reverse("issued_badges:find"), "verify": _prefix("credentials:verify")},
     }
     return render(request, "issued_badges/find.html", context)
 
@@ -72,3 +75,8 @@ def export_issued_badges(request: HttpRequest) -> HttpResponse | StreamingHttpRe
             yield [*head, "revoked" if revoked_at else "active", revoked_at.isoformat() if revoked_at else "", reason]
 
     return csv_download(header, lines(), filename=f"issued-badges-{timezone.now():%Y%m%d-%H%M}.csv")
+
+
+def _prefix(name: str) -> str:
+    """The path of URL ``name`` up to its uuid: the row's uuid and a slash complete it."""
+    return reverse(name, args=[_NIL]).removesuffix(f"{_NIL}/")
