@@ -12,6 +12,8 @@ from .settings import STORAGES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if os.environ.get("EMAIL_FILE_PATH"):  # a real worker's e-mail, read back by its test
+    EMAIL_BACKEND, EMAIL_FILE_PATH = "django.core.mail.backends.filebased.EmailBackend", os.environ["EMAIL_FILE_PATH"]
 # The live server cannot serve manifest-hashed names that were never collected.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = VAR_DIR / "test-media"
