@@ -1,7 +1,6 @@
 """Reads for the activity pages: the records an administrator sees, the students and catalog they record for,
 and an example import file made of them."""
 
-import csv
 import io
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from apps.access.policy import home_people
 from apps.accounts.models import Membership, User
+from apps.core.csv_export import SafeWriter
 from apps.courses.models import Course, Lab, LearningPath
 
 from .models import ActivityRecord
@@ -73,7 +73,7 @@ def activity_import_example(*, user: User) -> str:
         rows.append([second, "exam_passed", path["code"], 200, f"{day(1)} 09:00"])
     rows.append([second, "points", "", 25, f"{day(1)}"])
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(["username", "kind", "reference", "points", "occurred_at"])
     writer.writerows(rows)
     return out.getvalue()

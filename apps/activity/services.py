@@ -25,6 +25,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.csv_export import spreadsheet_text
 from apps.courses.models import Course, Lab, LearningPath
 
 from .models import NATURAL_KEY_COLUMNS, ActivityKind, ActivityRecord, natural_key
@@ -213,7 +214,7 @@ def _read_rows(content: bytes) -> list[_Row]:
             if len(cells) != len(header):
                 row.problem = f"Line {row.line}: {len(cells)} values where the header row has {len(header)}."
             else:
-                row.values = {name: cells[header.index(name)].strip() for name in COLUMNS}
+                row.values = {name: spreadsheet_text(cells[header.index(name)].strip()) for name in COLUMNS}
             rows.append(row)
     except csv.Error as exc:
         raise _FileError(f"Line {reader.line_num}: the file is not valid CSV ({exc}).") from None
