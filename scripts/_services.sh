@@ -1,5 +1,5 @@
-# Sourced by run-tests.sh and run-bench.sh: install PostgreSQL, Redis and Chromium when
-# missing (as root, with apt-get), start PostgreSQL and Redis on loopback in a temporary
+# Sourced by run-tests.sh and run-bench.sh: install PostgreSQL, Redis and Chromium (with NEED_NODE=1 also
+# Node.js and npm) when missing (as root, with apt-get), start PostgreSQL and Redis on loopback in a temporary
 # folder and export DATABASE_URL and REDIS_URL; both are stopped when the script exits.
 # With DATABASE_URL / REDIS_URL already set, those servers are used instead.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -7,6 +7,8 @@ missing=()
 [ -n "${DATABASE_URL:-}" ] || [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
 [ -n "${REDIS_URL:-}" ] || command -v redis-server >/dev/null || missing+=(redis-server)
 [ -n "${SKIP_CHROMIUM:-}" ] || [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+# Node and npm run the independent Open Badges 3.0 verifier (tools/ob3-verifier): only where the caller asks.
+[ -z "${NEED_NODE:-}" ] || { command -v node >/dev/null && command -v npm >/dev/null; } || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${missing[*]} from Debian's packages…"
