@@ -160,6 +160,7 @@ TABLE = {
     "credentials:ob2_issuer": Row(PUBLIC, (_org_slug,)),
     "credentials:did": Row(PUBLIC, (_org_slug,)),
     "credentials:status_list": Row(PUBLIC, (_org_slug, _status_list_number)),
+    "credentials:self_test": Row(POST_ONLY, (_side("badge"),)),  # the badge's credentials check (POST)
 }
 
 
@@ -305,6 +306,8 @@ POST_TABLE = {
     "webhooks:disable": Row(ADMIN_PAGE_POST, (_side("webhook"),)),
     "webhooks:enable": Row(ADMIN_PAGE_POST, (_side("webhook"),)),  # already enabled: back to its page
     "webhooks:delete": Row(ADMIN_PAGE_POST, (_side("webhook"),)),  # not confirmed: nothing deleted
+    # The badge's credentials check: its results page (200) for the administrators of the badge's organization.
+    "credentials:self_test": Row(("200 200 404 404 404 404 302", "200 404 200 404 404 404 302"), (_side("badge"),)),
     "password_change": Row(ALL),  # no body: the form again, with its errors
     "password_reset": Row(PUBLIC),
 }

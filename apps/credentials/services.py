@@ -25,7 +25,7 @@ from openbadgeslib.ob3 import OB3LdpSigner
 from apps.issued_badges.models import IssuedBadge
 
 from . import documents, identifiers
-from .keys import signing_key_get
+from .keys import KeyPair, signing_key_get
 from .models import IssuedCredential
 from .status import status_bits_set, status_indexes_allocate
 
@@ -94,16 +94,30 @@ def credential_signed(issued: IssuedBadge) -> dict | None:
     return _sign(issued, credential)
 
 
-def _sign(issued: IssuedBadge, credential: IssuedCredential) -> dict:
+def credential_document_sign(
+    issued: IssuedBadge, *, salt: str, status_list_number: int, status_index: int, now=None
+) -> tuple[dict, KeyPair]:
+    """Build and sign the OpenBadgeCredential of ``issued`` with its organization's active key; stores nothing.
+    The one signing path: real credentials (``_sign``) and the self-test's sample (an unsaved issued badge)."""
     organization = issued.badge.organization
     pair = signing_key_get(organization_id=organization.pk)
-    status_list = credential.status_list
     unsigned = documents.ob3_credential(
-        issued, salt=credential.salt, status_list_number=status_list.number, status_index=credential.status_index
+        issued, salt=salt, status_list_number=status_list_number, status_index=status_index
     )
     method = identifiers.verification_method(organization.slug, pair.public_key_multibase)
+    document = OB3LdpSigner(pair.private_pem, verification_method=method).sign(unsigned, created=now or timezone.now())
+    return document, pair
+
+
+def _sign(issued: IssuedBadge, credential: IssuedCredential) -> dict:
     now = timezone.now()
-    document = OB3LdpSigner(pair.private_pem, verification_method=method).sign(unsigned, created=now)
+    document, pair = credential_document_sign(
+        issued,
+        salt=credential.salt,
+        status_list_number=credential.status_list.number,
+        status_index=credential.status_index,
+        now=now,
+    )
     IssuedCredential.objects.filter(pk=credential.pk, revision=credential.revision).update(
         document=document, signed_revision=credential.revision, signing_key=pair.key, signed_at=now
     )

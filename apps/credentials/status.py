@@ -49,6 +49,13 @@ def _current_list(organization_id: int) -> StatusList:
     raise RuntimeError(f"Could not allocate a status list for organization {organization_id}")
 
 
+def status_list_current(*, organization_id: int) -> StatusList:
+    """The organization's list that the next index will come from (made when there is none): for the self-test's
+    sample credential, which points at it without taking an index."""
+    with transaction.atomic():
+        return _current_list(organization_id)
+
+
 def status_indexes_allocate(*, organization_id: int, count: int) -> list[tuple[StatusList, int]]:
     """``count`` fresh (list, index) pairs of the organization, in one transaction (the list row stays locked to
     its end: concurrent allocations wait, then continue after)."""

@@ -1,4 +1,4 @@
-"""Public URLs of credentials (DESIGN §10)."""
+"""URLs of credentials (DESIGN §10): public documents and pages, and the administrators' self-test."""
 
 from django.urls import path
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("openbadges/credentials/<uuid:uuid>.json", views.ob3_credential, name="ob3_credential"),
     path("openbadges/status/<slug:slug>/<int:number>", views.status_list, name="status_list"),
     path("organizations/<slug:slug>/did.json", views.did_document, name="did"),
+    # Administrators of the badge's organization: the interoperability self-test (POST, renders the results).
+    path("badges/<int:pk>/credentials-check/", views.self_test, name="self_test"),
 ]

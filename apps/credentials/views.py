@@ -1,16 +1,18 @@
 """Public pages and documents of credentials (no sign-in): the verification page, Open Badges 2.0 and 3.0
 documents, the DID document, status lists and badge images. Unknown ids are 404; revoked badges 410 where a
-document would otherwise vouch for them."""
+document would otherwise vouch for them. And the interoperability self-test of a badge, for the administrators
+of its organization (404 to anyone else)."""
 
 from __future__ import annotations
 
 import json
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import slugify
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.badges.models import Badge
 from apps.organizations.models import Organization
@@ -19,6 +21,7 @@ from . import documents, identifiers, images, share
 from .keys import public_keys, signing_available, signing_key_get
 from .models import StatusList
 from .selectors import issued_badge_public
+from .selftest import badge_self_test
 from .services import credential_ensure, credential_signed
 from .status import status_list_signed
 
@@ -241,4 +244,20 @@ def status_list(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     else:
         response = _json(signed.signed_document, content_type=VC_JSON_LD)
     patch_vary_headers(response, ["Accept"])
+    return response
+
+
+# --- Interoperability self-test (administrators) -------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def self_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """Build a sample credential of the badge and check it (selftest.badge_self_test); the results page. A POST:
+    it signs and may make the organization's key or status list at their first need."""
+    badge = get_object_or_404(Badge.objects.administered_by(request.user).select_related("organization"), pk=pk)
+    checks = badge_self_test(badge)
+    failed = sum(not check.passed for check in checks)
+    response = render(request, "credentials/self_test.html", {"badge": badge, "checks": checks, "failed": failed})
+    patch_cache_control(response, private=True, no_store=True)
     return response
