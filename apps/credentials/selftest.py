@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from jsonschema import Draft202012Validator
-from openbadgeslib.ob3 import OB3LdpVerifier
+from openbadgeslib.ob3 import OB3LdpVerifier, multikey_from_pem
 from openbadgeslib.ob3.did import fetch_did_web_document, resolve_verification_method
 from openbadgeslib.ob3.ldp import verify_data_integrity_proof
 
@@ -133,7 +134,16 @@ def badge_self_test(badge) -> list[Check]:
             status_list_number=status_list.number,
             status_index=index,
         )
-        return f"OpenBadgeCredential for {SAMPLE_EMAIL} (not saved), signed by key {pair.public_key_multibase[:16]}…"
+        key = pair.public_key_multibase
+        private = serialization.load_pem_private_key(pair.private_pem, password=None)
+        public_pem = private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        if multikey_from_pem(public_pem) != key:
+            raise _Unavailable(
+                f"Signed, but the organization's published key {key[:16]}… is not the public half of its private key"
+            )
+        return f"OpenBadgeCredential for {SAMPLE_EMAIL} (not saved), signed by key {key[:16]}…"
 
     check("Sample credential built and signed", build)
 
@@ -146,7 +156,7 @@ def badge_self_test(badge) -> list[Check]:
         errors = sorted(_schema_validator().iter_errors(needs_document()), key=lambda e: list(e.absolute_path))
         if errors:
             raise _Unavailable(_first_error(errors))
-        return "valid against the Open Badges 3.0 AchievementCredential schema"
+        return "Valid against the Open Badges 3.0 AchievementCredential schema"
 
     check("JSON Schema (Open Badges 3.0 AchievementCredential)", schema)
 

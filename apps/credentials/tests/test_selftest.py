@@ -58,6 +58,8 @@ def test_a_swapped_public_key_fails_the_proof(world, client, issue):
     by_name = _by_name(badge_self_test(world.alpha.badge))
     assert not by_name["Proof verifies (openbadgeslib's verifier)"].passed
     assert by_name["Proof verifies (openbadgeslib's verifier)"].detail
+    assert not by_name["Sample credential built and signed"].passed
+    assert "is not the public half of its private key" in by_name["Sample credential built and signed"].detail
     assert by_name["JSON Schema (Open Badges 3.0 AchievementCredential)"].passed  # only the signature is wrong
     assert by_name["Badge image reachable"].passed
 
