@@ -7,6 +7,7 @@ over kombu's filesystem transport, so it needs no server. ``DATABASE_URL``,
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out sign-in
 ]
 
 ROOT_URLCONF = "badges_portal.urls"
@@ -129,7 +132,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["apps.accounts.backends.PortalBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "apps.accounts.backends.PortalBackend"]
+# Sign-in protection (django-axes): after SIGN_IN_FAILURE_LIMIT failed sign-ins for one account, or from one
+# address, sign-in is refused for SIGN_IN_LOCKOUT_MINUTES (429, the same words whether the account exists or
+# not); a success clears the count. Administrators unlock a person on their profile (or in the admin: Access
+# attempts; or `manage.py axes_reset_username <username>`). The address is the peer's, or — behind
+# TRUSTED_PROXY_COUNT proxies — the one they saw (X-Forwarded-For, counted from the right).
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_CALLABLE = "apps.accounts.throttling.sign_in_username"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttling.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Forgot password: at most this many requests per hour from one address, and for one e-mail address.
+PASSWORD_RESET_RATE = (
+    env.int("PASSWORD_RESET_PER_ADDRESS", default=10),
+    env.int("PASSWORD_RESET_PER_EMAIL", default=3),
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -271,5 +294,6 @@ LOGGING = {
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # each failed sign-in and lockout, with the account and address; no chatter
     },
 }

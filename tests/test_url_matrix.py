@@ -91,6 +91,7 @@ TABLE = {
     "people:my_badges": Row(ALL),
     "people:user_badges": Row(PERSON_PAGE, (lambda world, side: side.person.pk,)),
     "people:profile": Row(PROFILE_PAGE, (lambda world, side: side.person.pk,)),
+    "people:unlock": Row(POST_ONLY, (lambda world, side: side.person.pk,)),
     "issued_badges:find": Row(STAFF),
     "issued_badges:export": Row(STAFF),
     "issued_badges:detail": Row(ISSUED_PAGE, (_side("issued"),)),
@@ -300,6 +301,7 @@ POST_TABLE = {
     "api:key_revoke": Row(("302 302 404 403 403 403 302", "302 404 302 403 403 403 302"), (_side("api_key"),)),
     # Assign a badge on a person's User profile (no badge chosen: back to the profile with why, nothing written)
     "people:profile": Row(ADMIN_PAGE_POST, (lambda world, side: side.person.pk,)),
+    "people:unlock": Row(ADMIN_PAGE_POST, (lambda world, side: side.person.pk,)),  # Unlock sign-in
     "issued_badges:batch_retry": Row(("302 302 404 302 404 404 302", "302 404 302 404 404 404 302"), (_batch,)),
     "webhooks:test": Row(ADMIN_PAGE_POST, (_side("webhook"),)),
     "notifications:resend": Row(ADMIN_PAGE_POST, (_side("issued"),)),  # the badge's e-mail, queued again

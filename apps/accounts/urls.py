@@ -1,10 +1,15 @@
 """Sign in and out, forgot password (Django's reset by e-mail) and change password: Django's own views."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .forms import PasswordResetForm
+from .throttling import client_ip, rate_exceeded
+
+logger = logging.getLogger(__name__)
 
 
 def _lifetime(seconds: int) -> str:
@@ -19,11 +24,26 @@ RESET_LINK = {"reset_link_lifetime": _lifetime(settings.PASSWORD_RESET_TIMEOUT)}
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's, its e-mail linking to ``PORTAL_URL`` as every e-mail of the portal does — not to the host the
-    request came through (behind a proxy, an internal name)."""
+    request came through (behind a proxy, an internal name). Requests are limited per address and per e-mail
+    address (settings.PASSWORD_RESET_RATE, per hour): over it, the form says so and nothing is sent — the same
+    for an address that has an account and one that has none."""
 
     @property
     def extra_email_context(self) -> dict:
         return {**RESET_LINK, "portal_url": settings.PORTAL_URL}
+
+    def form_valid(self, form):
+        per_address, per_email = settings.PASSWORD_RESET_RATE
+        email = form.cleaned_data["email"].strip().lower()
+        address = client_ip(self.request) or "unknown"
+        # Both counted on every request, so one limit reached does not spare the other's count.
+        too_many = [rate_exceeded("reset-address", address, per_address),
+                    rate_exceeded("reset-email", email, per_email)]  # fmt: skip
+        if any(too_many):
+            logger.warning("Forgot password refused (too many requests) from %s", address)
+            form.add_error(None, "Too many password reset requests: wait an hour and try again.")
+            return self.form_invalid(form)
+        return super().form_valid(form)
 
 
 # Unnamespaced names: Django's views redirect to one another by them.

@@ -2,6 +2,7 @@
 Achievements/Badges page (their own at /me/badges/, anyone's for the administrators and instructors who may see
 them)."""
 
+import logging
 import uuid
 
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.access.policy import (
     may_see_person_page,
@@ -20,6 +21,7 @@ from apps.access.policy import (
     staff_required,
 )
 from apps.accounts.models import User
+from apps.accounts.throttling import sign_in_locked_until, sign_in_unlock
 from apps.achievements.selectors import explain_achievements
 from apps.issued_badges.forms import notify_choice
 from apps.issued_badges.models import Source
@@ -36,6 +38,8 @@ from .selectors import (
     person_profile,
     person_visible,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _person_page(request: HttpRequest, person: User) -> HttpResponse:
@@ -109,7 +113,13 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignBadgeForm(
         badges=shown.assignable, offered=shown.offered, held=shown.held, initial={"key": uuid.uuid4().hex}
     )
-    context = {"person": person, "profile": shown, "form": form, "now": timezone.now()}
+    context = {
+        "person": person,
+        "profile": shown,
+        "form": form,
+        "now": timezone.now(),
+        "locked_until": sign_in_locked_until(person),
+    }
     return render(request, "people/profile.html", context)
 
 
@@ -133,3 +143,16 @@ def _assign(request: HttpRequest, person: User, form: AssignBadgeForm) -> None:
     outcome = report.outcomes[0]
     message = f"This form was already sent: {outcome.message}" if report.replayed else outcome.message
     (messages.success if outcome.ok else messages.error)(request, message)
+
+
+@login_required
+@require_POST
+def unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Unlock sign-in: clear a person's failed sign-ins (administrators who may open their profile)."""
+    person = _person_or_404(request, pk)
+    if not may_see_profile(request.user, person):
+        raise Http404("No person found.")
+    sign_in_unlock(person)
+    logger.info("Sign-in unlocked for %s by %s", person.username, request.user.username)
+    messages.success(request, f"{person.display_name} can sign in again.")
+    return redirect("people:profile", pk=person.pk)

@@ -339,9 +339,9 @@ def test_the_profile_runs_the_same_number_of_queries_with_few_and_many_records(
     # session, user; administered organizations, organization tree; the person; the badges: students taught,
     # visible badges' ids, the person's badges, their classes' instructors (source words); reaching: the person's
     # organizations, organization tree; memberships; classes; course assignments; the drop-down's badges;
-    # navigation roles (instructor check)
+    # navigation roles (instructor check); failed sign-ins (is sign-in paused?)
     client.get(_url(student))
-    with django_assert_num_queries(16) as few:
+    with django_assert_num_queries(17) as few:
         client.get(_url(student))
     now = timezone.now()
     MembershipFactory(user=student, organization=alpha.child, role=Membership.Role.STUDENT)
