@@ -174,6 +174,8 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(_env_str("MEDIA_ROOT") or VAR_DIR / "media")
+# The portal serves MEDIA_ROOT itself (apps/core/media.py: images only, sandboxed) unless a web server does.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -252,7 +254,19 @@ DEMO = env.bool("DEMO", default=False)
 REDIS_URL = _env_str("REDIS_URL")
 # The filesystem transport ignores the host; naming one spares a warning at every start of the worker.
 CELERY_BROKER_URL = _env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost//"
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# The evaluator's lease (apps/achievements/services/runs.py): a run renews it every few seconds while it works; a
+# run silent for this long is taken for dead (its worker was killed) and marked interrupted, and the next may start.
+EVALUATION_LEASE = env.float("EVALUATION_LEASE", default=120)
+# Redis keeps a message a worker took, unacknowledged, until its task ends (acks_late tasks: the evaluator,
+# webhooks, credentials) or, for an ETA, until it is due; a worker killed meanwhile never acknowledges it, and
+# the next worker to look puts it back in the queue once it has been out this long (kombu's default: an hour,
+# during which a killed evaluation would not be redone). It must exceed the longest task — a full evaluation at
+# the design's size takes a few minutes; the others seconds — or a task still running is handed to a second
+# worker (harmless: every task is idempotent and the second evaluation is skipped, but wasted); it must exceed
+# the longest countdown (5 s) for the same reason, and EVALUATION_LEASE so that a redelivered evaluation finds
+# the killed run's lease expired and redoes its work.
+CELERY_VISIBILITY_TIMEOUT = env.float("CELERY_VISIBILITY_TIMEOUT", default=15 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(CELERY_VISIBILITY_TIMEOUT, EVALUATION_LEASE + 10)}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
     _broker_dir.mkdir(exist_ok=True)

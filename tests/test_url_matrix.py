@@ -92,6 +92,8 @@ TABLE = {
     "people:user_badges": Row(PERSON_PAGE, (lambda world, side: side.person.pk,)),
     "people:profile": Row(PROFILE_PAGE, (lambda world, side: side.person.pk,)),
     "people:unlock": Row(POST_ONLY, (lambda world, side: side.person.pk,)),
+    # Uploaded images, to anyone (they are shown on public pages); a file that is not there: 404.
+    "media": Row("404 404 404 404 404 404 404", (lambda world, side: "badges/none.png",)),
     "issued_badges:find": Row(STAFF),
     "issued_badges:export": Row(STAFF),
     "issued_badges:detail": Row(ISSUED_PAGE, (_side("issued"),)),

@@ -7,6 +7,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, LayoutObject, Row
 from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -14,6 +15,7 @@ from django.utils.html import format_html
 from apps.issued_badges.forms import NotifyField
 from apps.organizations.models import Organization
 
+from .images import clean_badge_image
 from .models import Badge
 
 
@@ -62,10 +64,12 @@ class BadgeForm(forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "criteria": forms.Textarea(attrs={"rows": 3}),
-            "image": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/svg+xml"}),
+            "image": forms.ClearableFileInput(
+                attrs={"accept": "image/png,image/jpeg,image/svg+xml,image/gif,image/webp"}
+            ),
         }
         help_texts = {
-            "image": "PNG, SVG or JPEG, smaller than 2 MB.",
+            "image": "PNG, SVG or JPEG, smaller than 2 MB. The portal keeps its own copy of the picture.",
             "is_active": "Inactive badges cannot be issued, by hand or automatically.",
         }
 
@@ -73,6 +77,13 @@ class BadgeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.badge_organization = organization or getattr(self.instance, "organization", None)
         self.helper = self._helper()
+
+    def clean_image(self):
+        """A new upload is replaced by the portal's own copy of the picture (images.py); nothing else is kept."""
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):
+            return clean_badge_image(image)
+        return image
 
     def _helper(self) -> FormHelper:
         editing = self.instance.pk is not None
