@@ -283,11 +283,26 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# HTTPS in production (DEBUG off), each settable from the environment with a safe default: redirect http to https,
+# HSTS for a year on every subdomain, secure cookies. Behind a proxy that terminates TLS, set
+# SECURE_PROXY_SSL_HEADER to the header it sets ("X-Forwarded-Proto", or "X-Forwarded-Proto: https") — only when the
+# proxy always sets it, or a client could claim https.
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading commits the domain to browsers' built-in lists (hard to undo): the operator's decision, off by
+    # default — so Django's reminder about it (security.W021) is silenced unless it is on.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if _proxy_header := _env_str("SECURE_PROXY_SSL_HEADER"):
+    _name, _, _value = _proxy_header.partition(":")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip() or "https")
 
 # Every record is printed once, by the root's console handler. Django's default configuration gives the "django"
 # logger a console handler of its own (under DEBUG) and lets it propagate to the root too, which printed each of

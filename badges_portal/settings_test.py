@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # the test client and live servers speak http
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 # A fixed Fernet key for the organizations' signing keys in tests (production sets its own, and keeps it).
 os.environ.setdefault("CREDENTIALS_KEY", "l4CsKzmU-IeTfcal7G6QPLRCCw9YcEXjFG-2gGVHOus=")
 

@@ -17,7 +17,7 @@ trap stop EXIT
 "$runtime/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
 export DEBUG=0 SECRET_KEY="runtime-check-$(date +%s%N)-not-a-real-secret-key-but-long-enough" \
-  VAR_DIR="$runtime/var" DATABASE_URL="sqlite:///$runtime/db.sqlite3" SECURE_COOKIES=0 \
+  VAR_DIR="$runtime/var" DATABASE_URL="sqlite:///$runtime/db.sqlite3" SECURE_COOKIES=0 SECURE_SSL_REDIRECT=0 \
   EVALUATE_ACHIEVEMENTS_EVERY=2
 mkdir -p "$VAR_DIR"
 py="$runtime/venv/bin/python"

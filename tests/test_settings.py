@@ -88,3 +88,46 @@ def test_the_filesystem_broker_keeps_everything_in_its_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert list(elsewhere.iterdir()) == []
     assert (tmp_path / "var" / "celery-broker" / "control").is_dir()
+
+
+def _check_deploy(tmp_path, **env) -> subprocess.CompletedProcess:
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "badges_portal.settings",
+        "VAR_DIR": str(tmp_path),
+        "DEBUG": "0",
+        "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-enough-0123456789abcdef",
+        "CREDENTIALS_KEY": "Wm9vb0ZlcnNldEtleUZvclRlc3RzT25seTAxMjM0NTY=",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_production_defaults_pass_check_deploy_at_warning_level(tmp_path):
+    result = _check_deploy(tmp_path)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_https_settings_come_from_the_environment(tmp_path):
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps(["
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, "
+        "s.SECURE_PROXY_SSL_HEADER]))"
+    )
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "badges_portal.settings", "VAR_DIR": str(tmp_path),
+            "DEBUG": "0", "SECRET_KEY": "x" * 60}  # fmt: skip
+
+    def values(**env):
+        run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env={**base, **env}, capture_output=True,  # noqa: S603
+                             text=True, timeout=60)  # fmt: skip
+        return json.loads(run.stdout)
+
+    assert values() == [True, 31536000, True, False, None]  # the safe defaults
+    assert values(SECURE_SSL_REDIRECT="0", SECURE_HSTS_SECONDS="600", SECURE_HSTS_PRELOAD="1",
+                  SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto") == [False, 600, True, True,
+                                                                   ["HTTP_X_FORWARDED_PROTO", "https"]]  # fmt: skip
+    # Turning them off is visible to check --deploy: it fails at WARNING level.
+    assert _check_deploy(tmp_path, SECURE_SSL_REDIRECT="0", SECURE_HSTS_SECONDS="0").returncode != 0
