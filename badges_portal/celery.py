@@ -40,6 +40,13 @@ app.conf.beat_schedule = {
         "schedule": _sweep_every,
         "options": {"expires": _sweep_every},
     },
+    # Evaluation runs whose worker stopped are marked interrupted; activity whose evaluation could not be queued
+    # (the broker was down) is queued.
+    "achievements-sweep": {
+        "task": "achievements.sweep",
+        "schedule": _sweep_every,
+        "options": {"expires": _sweep_every},
+    },
     # Finished webhook deliveries are kept 30 days on their webhook's page, then go with their events.
     "webhooks-prune": {"task": "webhooks.prune", "schedule": crontab(hour=3, minute=15)},
 }

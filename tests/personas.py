@@ -212,9 +212,12 @@ def demo_issued(db):
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def celery_worker(tmp_path, *, beat: bool = False, env: dict | None = None) -> subprocess.Popen:
+def celery_worker(
+    tmp_path, *, beat: bool = False, env: dict | None = None, log: Path | None = None
+) -> subprocess.Popen:
     """Start a real Celery worker (with beat, if asked) on the test Redis, sharing the PostgreSQL test database;
-    the caller terminates it. Its queue is purged first: nothing of an earlier test is run."""
+    the caller terminates it. Its queue is purged first: nothing of an earlier test is run. Its output is read
+    from ``stdout``, or appended to the file ``log`` (a long-running worker never blocks on a full pipe)."""
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     environment = {
@@ -229,6 +232,11 @@ def celery_worker(tmp_path, *, beat: bool = False, env: dict | None = None) -> s
                "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"]  # fmt: skip
     if beat:
         command += ["--beat", "--schedule", str(tmp_path / "beat-schedule")]
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    output = open(log, "a") if log else subprocess.PIPE  # noqa: SIM115 - the worker's, closed with it
+    try:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT, text=True
+        )
+    finally:
+        if log:
+            output.close()  # the worker holds its own copy

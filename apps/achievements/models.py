@@ -98,7 +98,12 @@ class EarnedAchievement(models.Model):
 
 class EvaluationRun(models.Model):
     """One run of the evaluator: when, how (incremental or full), what it did. Its achievements' parts are
-    AchievementEvaluation rows. ``watermark`` is the last activity record id the run took into account."""
+    AchievementEvaluation rows. ``watermark`` is the last activity record id the run took into account.
+
+    A running run is also the evaluator's lock: at most one row is ``running`` (a partial unique index), and it
+    holds a lease it renews while it works (``heartbeat_at``). A run whose heartbeat has gone stale — its worker
+    was killed — is marked interrupted by the next run or the sweep, and the next run may start (services/run_lock.py).
+    """
 
     class Mode(models.TextChoices):
         INCREMENTAL = "incremental", "Incremental"
@@ -109,9 +114,10 @@ class EvaluationRun(models.Model):
         FINISHED = "finished", "Finished"
         SKIPPED = "skipped", "Skipped (another run was in progress)"
         FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted (the worker stopped; the next run redoes its work)"
 
     mode = models.CharField(max_length=12, choices=Mode.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
     trigger = models.CharField(
         max_length=20, default="schedule", help_text="schedule, manual, command, or activity (new activity, at once)"
     )
@@ -120,6 +126,8 @@ class EvaluationRun(models.Model):
     )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # While running: renewed every few seconds as the run works; stale, the run's worker is gone.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     watermark = models.BigIntegerField(default=0)
     achievements_evaluated = models.PositiveIntegerField(default=0)
     users_examined = models.PositiveIntegerField(default=0)
@@ -130,6 +138,12 @@ class EvaluationRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-pk"]
         indexes = [models.Index(fields=["status", "started_at"], name="evaluation_run_status_started")]
+        constraints = [
+            # The evaluator's lock: two runs never work at once (the second is recorded as skipped).
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="running"), name="evaluation_run_one_running"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_mode_display()} evaluation of {self.started_at:%Y-%m-%d %H:%M}"

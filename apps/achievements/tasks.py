@@ -1,23 +1,41 @@
-"""Celery tasks of achievements: the evaluator, hourly on the beat schedule (badges_portal/celery.py)."""
+"""Celery tasks of achievements: the evaluator, hourly on the beat schedule (badges_portal/celery.py), and its sweep.
+
+The evaluations acknowledge their message late and give it back if their worker process is lost: a worker killed
+mid-run has its message delivered again — at once when a pool's child dies, after the broker's visibility timeout
+(settings.CELERY_VISIBILITY_TIMEOUT) when the whole worker does — and the redelivered run redoes the killed one's
+work (its run is marked interrupted once its lease has run out). Redelivered or repeated, a run is harmless: the
+watermark and the unique earned and issued badges make it issue nothing twice."""
 
 from celery import shared_task
 
 from apps.accounts.models import User
 
 from .services.evaluation import achievements_evaluate
-from .services.soon import BUSY, evaluate_soon, evaluation_requested
+from .services.runs import lease_seconds, runs_interrupt_stale
+from .services.soon import BUSY, evaluate_soon, evaluation_requested, evaluation_waiting
+
+# A redelivered evaluation that finds the killed run's lease still alive waits for it to run out, this many times.
+REDELIVERED_RETRIES = 3
 
 
-@shared_task(name="achievements.evaluate_achievements", acks_late=True)
-def evaluate_achievements(full: bool = False, trigger: str = "schedule", requested_by_id: int | None = None) -> dict:
+def _redelivered(task) -> bool:
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
+@shared_task(name="achievements.evaluate_achievements", bind=True, acks_late=True, reject_on_worker_lost=True)
+def evaluate_achievements(self, full: bool = False, trigger: str = "schedule", requested_by_id: int | None = None):
     """Evaluate every active achievement (incremental unless ``full``). Idempotent: a redelivered or
-    repeated run finds nothing new; two at once never overlap (the second is recorded as skipped)."""
+    repeated run finds nothing new; two at once never overlap (the second is recorded as skipped) — except a
+    redelivered one, whose run was most likely killed: it tries again once the killed run's lease has run out."""
     requested_by = User.objects.filter(pk=requested_by_id).first() if requested_by_id else None
-    run = achievements_evaluate(full=full, trigger=trigger, requested_by=requested_by)
+    waits = (_redelivered(self) or self.request.retries > 0) and self.request.retries < REDELIVERED_RETRIES
+    run = achievements_evaluate(full=full, trigger=trigger, requested_by=requested_by, record_skipped=not waits)
+    if run is None:
+        raise self.retry(countdown=lease_seconds() + 1, max_retries=REDELIVERED_RETRIES)
     return {"run": run.pk, "status": run.status, "mode": run.mode, "badges_issued": run.badges_issued}
 
 
-@shared_task(name="achievements.evaluate_new_activity", acks_late=True)
+@shared_task(name="achievements.evaluate_new_activity", acks_late=True, reject_on_worker_lost=True)
 def evaluate_new_activity() -> dict:
     """New activity asked for it (services/soon.py): an incremental run, within seconds of the activity. If another
     run holds the lock it may have started before that activity: ask again, and this one ends quietly."""
@@ -27,3 +45,13 @@ def evaluate_new_activity() -> dict:
         evaluate_soon(countdown=BUSY)
         return {"run": None, "status": "busy"}
     return {"run": run.pk, "status": run.status, "mode": run.mode, "badges_issued": run.badges_issued}
+
+
+@shared_task(name="achievements.sweep")
+def sweep_evaluations() -> dict:
+    """Every minute: mark runs whose worker stopped as interrupted (so the Achievements page does not say
+    "running" until the next run), and queue the evaluation of activity that is waiting with nothing queued for
+    it (its queueing failed while the broker was down) — within a minute of the broker's return, not the hour."""
+    interrupted = runs_interrupt_stale()
+    queued = evaluation_waiting() and evaluate_soon()
+    return {"interrupted": interrupted, "queued": bool(queued)}

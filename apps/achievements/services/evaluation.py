@@ -10,6 +10,9 @@ record id it saw) are looked at, except for achievements created, changed or fai
 which get a full pass; ``full=True`` (the nightly run) looks at everyone. The achievements an
 incremental run evaluates for named students are earned together by one statement over those
 students' history, and issued by one pass through the door (each its own batch).
+
+Two runs never work at once: the running run's row is the lock, with a lease renewed between achievements
+(services/runs.py); a run whose worker was killed is marked interrupted and the next one redoes its work.
 """
 
 from __future__ import annotations
@@ -27,17 +30,16 @@ from django.utils.dateparse import parse_datetime
 from apps.access import policy
 from apps.accounts.models import User
 from apps.activity.models import ACTIVITY_TABLE, ActivityRecord
-from apps.core.locks import exclusive
 from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue_each
 
 from ..kinds import KINDS
 from ..models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
 from ..requirements import per_user_sql, requirements_of
+from .runs import Heartbeat, LeaseLost, run_start
 
 logger = logging.getLogger(__name__)
 
-LOCK = "evaluate-achievements"
 ACTIVE_BY_NAME = 2000  # an incremental run names up to this many active users in its statements
 EARNED = EarnedAchievement._meta.db_table
 Activity = ActivityRecord.Kind
@@ -55,44 +57,47 @@ def achievements_evaluate(
     *, full: bool = False, trigger: str = "schedule", requested_by: User | None = None, record_skipped: bool = True
 ):
     """Evaluate every active achievement; return the run (``status`` skipped when another run holds the lock;
-    None then instead, without a run row, unless ``record_skipped``)."""
-    with exclusive(LOCK) as acquired:
-        if not acquired and not record_skipped:
-            return None
-        if not acquired:
-            logger.info("evaluate_achievements skipped: another evaluation is running")
-            now = timezone.now()
-            return EvaluationRun.objects.create(
-                mode=EvaluationRun.Mode.FULL if full else EvaluationRun.Mode.INCREMENTAL,
-                status=EvaluationRun.Status.SKIPPED,
-                trigger=trigger,
-                requested_by=requested_by,
-                started_at=now,
-                finished_at=now,
-            )
-        return _run(full=full, trigger=trigger, requested_by=requested_by)
+    None then instead, without a run row, unless ``record_skipped``; ``interrupted`` when it lost its lease)."""
+    mode = EvaluationRun.Mode.FULL if full else EvaluationRun.Mode.INCREMENTAL
+    run = run_start(mode=mode, trigger=trigger, requested_by=requested_by)
+    if run is None and not record_skipped:
+        return None
+    if run is None:
+        logger.info("evaluate_achievements skipped: another evaluation is running")
+        now = timezone.now()
+        return EvaluationRun.objects.create(
+            mode=mode, status=EvaluationRun.Status.SKIPPED, trigger=trigger, requested_by=requested_by,
+            started_at=now, finished_at=now,
+        )  # fmt: skip
+    return _run(run, full=full)
 
 
-def _run(*, full: bool, trigger: str, requested_by) -> EvaluationRun:
-    last = EvaluationRun.objects.filter(status=EvaluationRun.Status.FINISHED).order_by("-started_at", "-pk").first()
-    upto = ActivityRecord.objects.aggregate(last=Max("pk"))["last"] or 0
-    mode = EvaluationRun.Mode.FULL if full or last is None else EvaluationRun.Mode.INCREMENTAL
-    run = EvaluationRun.objects.create(
-        mode=mode, trigger=trigger, requested_by=requested_by, started_at=timezone.now(), watermark=upto
-    )
+def _run(run: EvaluationRun, *, full: bool) -> EvaluationRun:
+    running = EvaluationRun.objects.filter(pk=run.pk, status=EvaluationRun.Status.RUNNING)
     try:
-        return _evaluate_run(run, last, upto)
+        last = EvaluationRun.objects.filter(status=EvaluationRun.Status.FINISHED).order_by("-started_at", "-pk")
+        last = last.first()
+        run.watermark = ActivityRecord.objects.aggregate(last=Max("pk"))["last"] or 0
+        run.mode = EvaluationRun.Mode.FULL if full or last is None else EvaluationRun.Mode.INCREMENTAL
+        running.update(mode=run.mode, watermark=run.watermark)
+        return _evaluate_run(run, last, Heartbeat(run))
+    except LeaseLost:
+        # Paused longer than the lease (or the database was unreachable that long): the next run took this one
+        # for dead and marked it interrupted. Stop here; what it issued stays issued, the next run does the rest.
+        logger.warning("evaluation run %s lost its lease: stopped, as marked (interrupted)", run.pk)
+        run.refresh_from_db()
+        return run
     except Exception as error:
         # Not one achievement's failure (those are logged per achievement): the run itself stopped. Say so,
         # rather than leave it "running"; the next run starts again from the last finished one's watermark.
         run.status, run.finished_at = EvaluationRun.Status.FAILED, timezone.now()
         run.error = f"{type(error).__name__}: {error}"[:2000]
-        run.save(update_fields=["status", "finished_at", "error"])
+        running.update(status=run.status, finished_at=run.finished_at, error=run.error)
         raise
 
 
-def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, upto: int) -> EvaluationRun:
-    mode = run.mode
+def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, heartbeat: Heartbeat) -> EvaluationRun:
+    mode, upto = run.mode, run.watermark
     achievements = list(Achievement.objects.filter(is_active=True).select_related("badge").order_by("pk"))
     requirements = requirements_of(achievements)
     if mode == EvaluationRun.Mode.FULL:
@@ -113,7 +118,7 @@ def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, upto: int) -> 
             error=outcome.error,
         )
         for (achievement, window), (outcome, started, finished) in zip(
-            plan, _evaluate_plan(plan, requirements, run.requested_by), strict=True
+            plan, _evaluate_plan(plan, requirements, run.requested_by, heartbeat), strict=True
         )
     ]
     AchievementEvaluation.objects.bulk_create(evaluations)
@@ -124,7 +129,12 @@ def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, upto: int) -> 
     run.users_examined = sum(e.users_examined for e in evaluations)
     run.badges_issued = sum(e.badges_issued for e in evaluations)
     run.errors = sum(bool(e.error) for e in evaluations)
-    run.save()
+    figures = ("status", "finished_at", "achievements_evaluated", "users_examined", "badges_issued", "errors")
+    # Finished only if still holding the lock (not marked interrupted meanwhile): ending it frees the lock.
+    if not EvaluationRun.objects.filter(pk=run.pk, status=EvaluationRun.Status.RUNNING).update(
+        heartbeat_at=run.finished_at, **{name: getattr(run, name) for name in figures}
+    ):
+        raise LeaseLost(f"evaluation run {run.pk} is no longer running")
     logger.info(
         "evaluate_achievements %s: %s achievements, %s users examined, %s badges issued, %s errors",
         run.mode, run.achievements_evaluated, run.users_examined, run.badges_issued, run.errors,
@@ -185,7 +195,7 @@ def _touched(after: int, upto: int) -> _Touched:
     return touched
 
 
-def _evaluate_plan(plan, requirements, requested_by) -> list[tuple[_Outcome, datetime, datetime]]:
+def _evaluate_plan(plan, requirements, requested_by, heartbeat) -> list[tuple[_Outcome, datetime, datetime]]:
     """Each planned achievement's outcome and when it was evaluated, in plan order.
 
     The achievements of an incremental run that name their students are evaluated together: one statement
@@ -201,6 +211,7 @@ def _evaluate_plan(plan, requirements, requested_by) -> list[tuple[_Outcome, dat
             results[achievement.pk] = (_Outcome(error=error), now, now)
     named = [(a, requirements[a.pk], w) for a, w in plan if isinstance(w, list) and a.pk not in results]
     for group in _together(named):
+        heartbeat()
         started = timezone.now()
         try:
             outcomes = _evaluate(group, requested_by)
@@ -212,6 +223,7 @@ def _evaluate_plan(plan, requirements, requested_by) -> list[tuple[_Outcome, dat
     for achievement, window in plan:
         if achievement.pk in results:
             continue
+        heartbeat()
         started = timezone.now()
         try:
             outcomes = _evaluate([(achievement, requirements[achievement.pk], window)], requested_by)

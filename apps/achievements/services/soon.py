@@ -1,7 +1,7 @@
 """Awards within seconds of the activity: new activity asks for an incremental evaluation of the students it
 concerns (the evaluator's watermark finds them), queued after commit; a burst of activity queues one run
-(``EvaluationRequest``); activity recorded while a run is going asks for the next. The hourly run stays the
-backstop (a broker that was down, a worker that died)."""
+(``EvaluationRequest``); activity recorded while a run is going asks for the next. Activity whose asking was
+lost while the broker was down is queued by the sweep beat runs every minute; the hourly run stays the backstop."""
 
 import logging
 from datetime import timedelta
@@ -10,7 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import EvaluationRequest
+from apps.activity.models import ActivityRecord
+
+from ..models import EvaluationRequest, EvaluationRun
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +48,13 @@ def evaluate_soon(*, countdown: float = SOON) -> bool:
 def evaluation_requested() -> None:
     """The queued evaluation starts: activity recorded from now on asks for another."""
     EvaluationRequest.objects.filter(pk=1).update(requested_at=None)
+
+
+def evaluation_waiting() -> bool:
+    """Activity recorded since the last finished run, and no run going to take it (the sweep queues one, if none
+    is queued: asking was lost while the broker was down). Before any run has finished, the hourly run does it."""
+    last = EvaluationRun.objects.filter(status=EvaluationRun.Status.FINISHED).order_by("-started_at", "-pk")
+    watermark = last.values_list("watermark", flat=True).first()
+    if watermark is None or EvaluationRun.objects.filter(status=EvaluationRun.Status.RUNNING).exists():
+        return False
+    return ActivityRecord.objects.filter(pk__gt=watermark).exists()

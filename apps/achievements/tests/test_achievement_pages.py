@@ -698,8 +698,9 @@ def test_another_organizations_evaluate_now_is_not_listed_where_it_evaluated_not
     from apps.achievements.models import EvaluationRun
 
     now = timezone.now()
-    EvaluationRun.objects.create(mode="full", trigger="schedule", started_at=now)
-    EvaluationRun.objects.create(mode="full", trigger="manual", requested_by=world.beta.admin, started_at=now)
+    EvaluationRun.objects.create(mode="full", status="finished", trigger="schedule", started_at=now)
+    EvaluationRun.objects.create(mode="full", status="finished", trigger="manual", requested_by=world.beta.admin,
+                                 started_at=now)  # fmt: skip
     client.force_login(world.alpha.admin)
     runs = client.get(reverse("achievements:list")).context["runs"]
     assert [run.trigger for run in runs] == ["schedule"]

@@ -20,12 +20,10 @@ from apps.achievements.models import (
     EarnedAchievement,
     EvaluationRun,
 )
-from apps.achievements.services import achievements_evaluate
-from apps.achievements.services.evaluation import LOCK
+from apps.achievements.services import achievements_evaluate, evaluation, runs
 from apps.achievements.tests.factories import AchievementFactory
 from apps.activity.models import ActivityRecord
 from apps.badges.tests.factories import BadgeFactory
-from apps.core.locks import exclusive
 from apps.courses.tests.factories import CourseFactory, LabFactory, LearningPathCourseFactory, LearningPathFactory
 from apps.issued_badges.models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
 from apps.issued_badges.services import IssueRequest, badges_issue, issued_badges_revoke
@@ -294,30 +292,133 @@ def test_a_badge_keeps_the_date_it_was_issued_with(catalog):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_at_once_the_second_skips(catalog, caplog):
+def test_two_runs_at_once_the_second_skips(catalog, caplog, monkeypatch):
     achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
     record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
     holding, release = threading.Event(), threading.Event()
+    plan = evaluation._evaluate_plan
 
-    def first_run_holds_the_lock():
+    def first_run_pauses(*args):
+        holding.set()
+        release.wait(10)
+        return plan(*args)
+
+    monkeypatch.setattr(evaluation, "_evaluate_plan", first_run_pauses)
+    first = {}
+
+    def first_run():
         try:
-            with exclusive(LOCK) as acquired:
-                assert acquired
-                holding.set()
-                release.wait(10)
+            first["run"] = achievements_evaluate()
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=first_run_holds_the_lock)
+    thread = threading.Thread(target=first_run)
     thread.start()
-    assert holding.wait(10)
-    skipped = achievements_evaluate()
-    release.set()
-    thread.join()
+    try:
+        assert holding.wait(10)
+        monkeypatch.setattr(evaluation, "_evaluate_plan", plan)
+        skipped = achievements_evaluate()  # the first holds the lock: its row is the one running
+    finally:
+        release.set()
+        thread.join(20)
     assert skipped.status == EvaluationRun.Status.SKIPPED
     assert "skipped" in caplog.text
-    assert not IssuedBadge.objects.exists()
-    assert achievements_evaluate().badges_issued == 1  # once the lock is free
+    assert (first["run"].status, first["run"].badges_issued) == (EvaluationRun.Status.FINISHED, 1)
+    assert IssuedBadge.objects.count() == 1
+    assert achievements_evaluate().status == EvaluationRun.Status.FINISHED  # once the lock is free
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_started_at_the_same_instant_one_runs_one_skips(catalog):
+    achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
+    record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
+    barrier, results = threading.Barrier(4), []
+
+    def start():
+        try:
+            barrier.wait(10)
+            results.append(achievements_evaluate().status)
+        finally:
+            connections.close_all()
+
+    for _ in range(3):  # three rounds of four at once
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    # However they interleave, no two overlapped: nobody ran while a run was running.
+    assert results.count(EvaluationRun.Status.FINISHED) >= 3 and len(results) == 12
+    assert set(results) <= {EvaluationRun.Status.FINISHED, EvaluationRun.Status.SKIPPED}
+    assert IssuedBadge.objects.count() == 1 and not EvaluationRun.objects.filter(status="running").exists()
+
+
+# --- A run whose worker was killed: its lease runs out, it is marked interrupted, the next run redoes its work ----
+
+
+def _killed_run(minutes_ago: float, **fields) -> EvaluationRun:
+    """A run left "running" by a worker killed ``minutes_ago`` (its last heartbeat)."""
+    seen = timezone.now() - timedelta(minutes=minutes_ago)
+    return EvaluationRun.objects.create(mode="full", status="running", started_at=seen - timedelta(minutes=1),
+                                        heartbeat_at=seen, **fields)  # fmt: skip
+
+
+def test_a_run_whose_lease_ran_out_is_marked_interrupted_and_the_next_run_redoes_its_work(catalog, client):
+    wanted = achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
+    record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
+    achievements_evaluate()
+    record(catalog.students[1], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
+    alive = _killed_run(minutes_ago=0.5)  # a heartbeat 30 s ago: within the lease, it holds the lock
+    assert achievements_evaluate().status == EvaluationRun.Status.SKIPPED
+    EvaluationRun.objects.filter(pk=alive.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=3))
+
+    rerun = achievements_evaluate()
+    alive.refresh_from_db()
+    assert alive.status == EvaluationRun.Status.INTERRUPTED and alive.finished_at == alive.heartbeat_at
+    assert "no heartbeat for 120 s" in alive.error
+    assert (rerun.status, rerun.mode, rerun.badges_issued) == ("finished", "incremental", 1)
+    assert len(holders(wanted)) == 2
+    client.force_login(catalog.admin)
+    page = client.get("/achievements/").content.decode()
+    assert "Interrupted</span> — the worker stopped; the next run redoes its work" in page  # in the history
+
+
+def test_the_last_run_interrupted_is_said_so_on_the_page(catalog, client):
+    _killed_run(minutes_ago=10)
+    assert runs.runs_interrupt_stale() == 1 and runs.runs_interrupt_stale() == 0
+    client.force_login(catalog.admin)
+    page = client.get("/achievements/").content.decode()
+    assert "Interrupted</span> — the worker stopped (last seen working at" in page
+    assert "the next run redoes its work." in page
+
+
+def test_a_run_without_a_heartbeat_is_judged_by_its_start(catalog):
+    old = EvaluationRun.objects.create(mode="full", status="running", started_at=timezone.now() - timedelta(hours=2))
+    assert achievements_evaluate().status == EvaluationRun.Status.FINISHED
+    old.refresh_from_db()
+    assert old.status == EvaluationRun.Status.INTERRUPTED and old.finished_at == old.started_at
+
+
+def test_a_run_taken_for_dead_stops_at_its_next_heartbeat(catalog, monkeypatch, caplog):
+    achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
+    achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[1])
+    record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
+    record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[1])
+    monkeypatch.setattr(runs, "heartbeat_seconds", lambda: 0)  # a heartbeat before each achievement
+    issue = evaluation._evaluate
+
+    def paused_past_its_lease(items, requested_by):
+        outcomes = issue(items, requested_by)  # the first achievement is issued, then the run is taken for dead
+        EvaluationRun.objects.filter(status="running").update(status="interrupted")
+        return outcomes
+
+    monkeypatch.setattr(evaluation, "_evaluate", paused_past_its_lease)
+    run = achievements_evaluate(full=True)
+    assert run.status == EvaluationRun.Status.INTERRUPTED and "lost its lease" in caplog.text
+    assert IssuedBadge.objects.count() == 1  # it stopped at the next heartbeat
+    monkeypatch.setattr(evaluation, "_evaluate", issue)
+    assert achievements_evaluate(full=True).badges_issued == 1 and IssuedBadge.objects.count() == 2
 
 
 @postgres_only
@@ -401,11 +502,12 @@ def test_an_incremental_run_takes_the_same_queries_however_many_achievements_it_
         [(b, Activity.COURSE_COMPLETED, {"course": course}, 0) for course in catalog.courses]
         + [(b, Activity.LAB_COMPLETED, {"lab": catalog.lab}, 0), (b, Activity.POINTS, {}, 20)]
     )
-    # lock, last run, watermark, new run, achievements, organizations (whose points count), failed last time,
+    # stale runs (the lock), savepoint, new run, release (the test's transaction: none in production), last run,
+    # watermark, the run's mode and watermark, achievements, organizations (whose points count), failed last time,
     # new activity, point totals; savepoint, earn (one statement); the door: savepoint, badges, batches,
     # issue + log, batch counts, facets, the active webhooks (the outbox), release; release, run log, whom to
-    # e-mail, run, unlock
-    assert few == (2, 24) and many == (6, 24)
+    # e-mail, run finished (frees the lock)
+    assert few == (2, 26) and many == (6, 26)
 
 
 @postgres_only
