@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.middleware.RefusalLogMiddleware",  # every refused request, with its actor (portal.refusals)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -324,5 +325,6 @@ LOGGING = {
         "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # each failed sign-in and lockout, with the account and address; no chatter
+        "portal.refusals": {"level": "WARNING"},  # one line per refused request: status, path, actor, address
     },
 }
