@@ -1,10 +1,12 @@
 """The refusal log: every request the portal refuses is one WARNING line on ``portal.refusals``, with the actor.
 
-Refusals are the answers 400, 401, 403, 405, 413, 422 and 429 (a CSRF failure is a 403, marked as such), and 404
-to a signed-in person or an API key, or to a POST, PUT, PATCH or DELETE — not a crawler's GET of a page that does
-not exist, which would drown the rest. A line says the status, the method, the path with the names of its query
-parameters (never their values: a search may hold a person's name), who asked (a username, "anonymous", or the API
-key's name and visible prefix) and from which address (``client_ip``: behind trusted proxies, the one they saw)::
+Refusals are the answers 400, 401, 403, 405, 413, 422 and 429 (a CSRF failure is a 403, marked as such); 404 to a
+signed-in person or an API key, or to a POST, PUT, PATCH or DELETE — not a crawler's GET of a page that does not
+exist, which would drown the rest; and a POST, PUT, PATCH or DELETE sent to the sign-in page instead of being
+done (someone not signed in, or whose session ended). A line says the status, the method, the path with the names
+of its query parameters (never their values: a search may hold a person's name), who asked (a username,
+"anonymous", or the API key's name and visible prefix) and from which address (``client_ip``: behind trusted
+proxies, the one they saw)::
 
     Refused 403 POST /classes/3/roster/issue/ (CSRF): actor alpha-admin, address 203.0.113.7
 
@@ -17,7 +19,9 @@ import logging
 from collections.abc import Callable
 from urllib.parse import unquote_plus
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 
 from apps.accounts.throttling import client_ip
 
@@ -35,10 +39,9 @@ class RefusalLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        status = response.status_code
-        if status in REFUSED or (status == 404 and (request.method in UNSAFE or _signed_in(request))):
+        if _refused(request, response):
             try:
-                _log(request, status)
+                _log(request, response.status_code)
             except Exception:  # a log line must never turn a refusal into a 500
                 logger.exception("The refusal of %s could not be described", _printable(request.path))
         return response
@@ -47,6 +50,15 @@ class RefusalLogMiddleware:
         # Middlewares placed before this one run their process_view first: a 403 from a request that never got
         # here was answered by CsrfViewMiddleware's (the only one among them that refuses there).
         setattr(request, _VIEW_REACHED, True)
+
+
+def _refused(request: HttpRequest, response: HttpResponse) -> bool:
+    status, unsafe = response.status_code, request.method in UNSAFE
+    if status == 404:
+        return unsafe or _signed_in(request)
+    if status == 302:
+        return unsafe and _to_sign_in(response)
+    return status in REFUSED
 
 
 def _log(request: HttpRequest, status: int) -> None:
@@ -71,6 +83,11 @@ def describe_actor(request: HttpRequest) -> str:
     if user is not None and getattr(user, "is_authenticated", False) and getattr(user, "username", None):
         return _printable(user.username)
     return "anonymous"
+
+
+def _to_sign_in(response: HttpResponse) -> bool:
+    """A redirect to the sign-in page that asks to come back (``login_required``'s), not the sign-in's own."""
+    return response.get("Location", "").startswith(f"{resolve_url(settings.LOGIN_URL)}?")
 
 
 def _signed_in(request: HttpRequest) -> bool:

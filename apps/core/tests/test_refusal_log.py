@@ -115,3 +115,14 @@ def test_a_locked_out_sign_in_is_logged(db, client, settings, refusals):
     ]
     assert statuses[-1] == 429
     assert refusals()[-1].getMessage() == "Refused 429 POST /accounts/login/: actor anonymous, address 127.0.0.1"
+
+
+def test_a_post_sent_to_sign_in_is_logged_but_a_get_or_the_sign_ins_own_redirect_is_not(world, client, refusals):
+    url = reverse("issued_badges:revoke")
+    assert client.get(reverse("badges:list")).status_code == 302  # a bookmark while signed out: not a refusal
+    assert client.post(url, {"ids": [world.alpha.issued.pk], "reason": "x"}).status_code == 302
+    world.alpha.admin.set_password("right-pass-123")
+    world.alpha.admin.save()
+    answer = client.post(reverse("login"), {"username": "alpha-admin", "password": "right-pass-123"})
+    assert answer.status_code == 302  # signed in: its redirect is not a refusal
+    assert [line.getMessage() for line in refusals()] == [f"Refused 302 POST {url}: actor anonymous, address 127.0.0.1"]
