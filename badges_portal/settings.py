@@ -128,6 +128,9 @@ else:
         }
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection (CONN_MAX_AGE) is checked at each request's start and opened anew if the server dropped it (a
+# restart, a failover): without it, the first request after a database restart answered 500 in each web process.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE columns) speed up PostgreSQL; SQLite builds the same indexes without them.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

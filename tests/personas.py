@@ -3,6 +3,8 @@
 import os
 import subprocess
 import sys
+import time
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -240,3 +242,112 @@ def celery_worker(
     finally:
         if log:
             output.close()  # the worker holds its own copy
+
+
+# --- Stopping the test's servers (fault tests) ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def local_redis():
+    """How to restart the test Redis (the one scripts/_services.sh started on loopback): its port, folder, pid and
+    log files, read from the server itself; None when it cannot be restarted from here."""
+    import shutil
+    from urllib.parse import urlsplit
+
+    import redis
+
+    url = urlsplit(settings.REDIS_URL or "")
+    if url.hostname not in ("127.0.0.1", "localhost") or not shutil.which("redis-server"):
+        return None
+    try:
+        config = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5).config_get("*")
+    except redis.RedisError:
+        return None
+    return SimpleNamespace(port=str(url.port or 6379), dir=config["dir"], pidfile=config["pidfile"],
+                           logfile=config["logfile"], url=settings.REDIS_URL)  # fmt: skip
+
+
+def redis_up(server) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(server.url, socket_timeout=1, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@contextmanager
+def redis_stopped(server):
+    """Stop the test Redis (nothing saved: it starts empty, as after a crash) for the block; start it again after,
+    on the same port with the same files, as scripts/_services.sh started it (it stops it by the same pid file)."""
+    import redis
+
+    with suppress(redis.ConnectionError):  # the server may close the connection as it stops
+        redis.Redis.from_url(server.url, socket_timeout=5).shutdown(nosave=True)
+    assert _wait_until(lambda: not redis_up(server), 10), "Redis did not stop"
+    try:
+        yield
+    finally:
+        if not redis_up(server):
+            subprocess.run(  # noqa: S603 - our arguments
+                ["redis-server", "--port", server.port, "--bind", "127.0.0.1", "--daemonize", "yes",  # noqa: S607
+                 "--dir", server.dir, "--pidfile", server.pidfile, "--save", "", "--appendonly", "no",
+                 "--logfile", server.logfile],
+                check=True, timeout=15, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+        assert _wait_until(lambda: redis_up(server), 15), "Redis did not start again"
+
+
+def local_postgresql():
+    """How to restart the test PostgreSQL (the cluster scripts/_services.sh started on loopback): its data folder
+    and pg_ctl, read from the server; None when it cannot be restarted from here."""
+    import glob
+
+    db = connection.settings_dict
+    if connection.vendor != "postgresql" or db["HOST"] not in ("127.0.0.1", "localhost"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('data_directory'), current_setting('is_superuser')")
+        data, superuser = cursor.fetchone()
+    pg_ctl = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if superuser != "on" or not pg_ctl or not Path(data, "postmaster.opts").exists():
+        return None
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return SimpleNamespace(data=data, command=[*as_postgres, pg_ctl[-1], "-D", data])
+
+
+def postgresql_restart(server, *, mode: str = "fast") -> None:
+    """Restart the test PostgreSQL (every connection is cut), with the options it was started with; wait until it
+    accepts connections. This process's connections are closed: the next query opens a new one."""
+    from django.db import connections
+
+    log = str(Path(server.data, "server.log"))
+    try:
+        subprocess.run(  # noqa: S603 - our arguments
+            [*server.command, "-m", mode, "-w", "-t", "60", "-l", log, "restart"],
+            check=True, timeout=90, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    finally:
+        status = subprocess.run([*server.command, "status"], timeout=30, capture_output=True)  # noqa: S603
+        if status.returncode != 0:  # stopped and not started again: start it, for the tests after this one
+            subprocess.run([*server.command, "-w", "-t", "60", "-l", log, "start"], timeout=90,  # noqa: S603
+                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+        for alias in connections:
+            connections[alias].close()
