@@ -1,4 +1,9 @@
-"""Process-wide exclusive locks for jobs that must never run twice at once."""
+"""Process-wide exclusive locks for jobs that must never run twice at once.
+
+The achievements evaluator no longer uses this: its lock is a lease on its running run's row, renewed by a
+heartbeat (apps/achievements/services/runs.py), which works through a connection pooler in transaction mode and
+tells a killed run from a live one. The PostgreSQL branch below holds a session-level advisory lock: behind such a
+pooler it would be held by whichever client's session the server connection next serves — prefer a lock row."""
 
 import fcntl
 import zlib
