@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views import defaults
 
-from apps.api.errors import api_aware
+from apps.api.errors import api_aware, bad_request
 from apps.core.media import media
 
 urlpatterns = [
@@ -25,7 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Under /api/, a path no view answers and a crash answer JSON too.
+# Under /api/, a request Django cannot read, a path no view answers and a crash answer JSON too.
+handler400 = bad_request
 handler404 = api_aware(defaults.page_not_found, 404, "Not found.")
 handler500 = api_aware(defaults.server_error, 500, "The server failed; the error is logged.")
 

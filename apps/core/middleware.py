@@ -1,6 +1,6 @@
 """The refusal log: every request the portal refuses is one WARNING line on ``portal.refusals``, with the actor.
 
-Refusals are the answers 400, 401, 403, 405, 413, 422 and 429 (a CSRF failure is a 403, marked as such); 404 to a
+Refusals are the answers 400, 401, 403, 405, 413, 415, 422 and 429 (a CSRF failure is a 403, marked as such); 404 to a
 signed-in person or an API key, or to a POST, PUT, PATCH or DELETE — not a crawler's GET of a page that does not
 exist, which would drown the rest; and a POST, PUT, PATCH or DELETE sent to the sign-in page instead of being
 done (someone not signed in, or whose session ended). A line says the status, the method, the path with the names
@@ -22,12 +22,14 @@ from urllib.parse import unquote_plus
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.utils.crypto import constant_time_compare
 
 from apps.accounts.throttling import client_ip
+from apps.api.models import ApiKey, key_digest, parse_key
 
 logger = logging.getLogger("portal.refusals")
 
-REFUSED = frozenset({400, 401, 403, 405, 413, 422, 429})
+REFUSED = frozenset({400, 401, 403, 405, 413, 415, 422, 429})
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SHOWN = 300  # characters of a path or of a parameter name logged (a 10 MB URL is not copied into the log)
 _VIEW_REACHED = "_refusal_log_view_reached"
@@ -74,15 +76,29 @@ def _log(request: HttpRequest, status: int) -> None:
 
 
 def describe_actor(request: HttpRequest) -> str:
-    """Who made the request: an API key's name and prefix (the API sets ``request.auth`` to the key), a
-    username, or "anonymous"."""
+    """Who made the request: an API key's name and prefix (the API sets ``request.auth`` to the key; a request
+    refused before any API view, e.g. a path no view answers, has its key read here), a username, or
+    "anonymous"."""
     api_key = getattr(request, "auth", None)
+    if api_key is None and request.path.startswith("/api/"):
+        api_key = _api_key_sent(request)
     if api_key is not None and hasattr(api_key, "prefix"):
         return f"API key “{_printable(api_key.name)}” ({api_key.prefix})"
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False) and getattr(user, "username", None):
         return _printable(user.username)
     return "anonymous"
+
+
+def _api_key_sent(request: HttpRequest):
+    """The valid API key of ``Authorization: Bearer <key>``, or None. Read only: unlike the API's authentication,
+    it does not touch the key's "last used at"."""
+    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    prefix = parse_key(key.strip()) if scheme == "Bearer" else None
+    api_key = ApiKey.objects.filter(prefix=prefix).first() if prefix else None
+    if api_key is None or not constant_time_compare(api_key.digest, key_digest(key.strip())):
+        return None
+    return api_key
 
 
 def _to_sign_in(response: HttpResponse) -> bool:

@@ -126,3 +126,19 @@ def test_a_post_sent_to_sign_in_is_logged_but_a_get_or_the_sign_ins_own_redirect
     answer = client.post(reverse("login"), {"username": "alpha-admin", "password": "right-pass-123"})
     assert answer.status_code == 302  # signed in: its redirect is not a refusal
     assert [line.getMessage() for line in refusals()] == [f"Refused 302 POST {url}: actor anonymous, address 127.0.0.1"]
+
+
+def test_an_api_path_no_view_answers_names_the_key_sent_and_a_wrong_media_type_is_logged(world, refusals):
+    api_key, key = api_key_create(organization=world.alpha.org, name="Alpha LMS")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert api.post("/api/v1/badges/abc/awards/", {}, format="json").status_code == 404  # no view: no DRF
+    awards = reverse("api:awards", args=[world.alpha.badge.pk])
+    assert api.post(awards, "recipients=a", content_type="application/x-www-form-urlencoded").status_code == 415
+    forged = APIClient()
+    forged.credentials(HTTP_AUTHORIZATION=f"Bearer {key[:-4]}abcd")  # the key's prefix, another secret
+    assert forged.post("/api/v1/badges/abc/awards/", {}, format="json").status_code == 404
+    named = f"API key “Alpha LMS” ({api_key.prefix})"
+    assert [(line.refusal["status"], line.refusal["actor"]) for line in refusals()] == [
+        (404, named), (415, named), (404, "anonymous")
+    ]  # fmt: skip
