@@ -18,6 +18,7 @@ import functools
 import io
 import logging
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -857,4 +858,82 @@ def test_forged_api_bodies(probe_world, probes, eager_celery):
                                ('{"recipients": ["a"]}', "application/json; charset=bz2_codec")]:  # fmt: skip
         prober.send(api, "post", awards, body, content_type=content_type, what=body[:20])
     prober.send(api, "post", awards, {"recipients": [student]}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 300)
+    prober.assert_clean()
+
+
+THREADS = 4
+
+
+def _at_once(requests) -> list:
+    """Send ``requests`` (callables) at the same moment, one thread each; their responses (or exceptions)."""
+    barrier, answers = threading.Barrier(len(requests)), [None] * len(requests)
+
+    def run(index):
+        try:
+            barrier.wait(timeout=10)
+            answers[index] = requests[index]()
+        except Exception as exc:  # counted as a 500 by the caller
+            answers[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent requests are raced on PostgreSQL")
+def test_the_same_form_sent_several_times_at_once_issues_once(probe_world, probes):
+    """A double (quadruple) click: Award Badge, Issue Badges and Assign a badge with the same form key, the
+    roster's Select a Badge, and the API's award with and without the same Idempotency-Key — each badge issued
+    once per student, one issuance per form key, never a 500."""
+    world, prober = probe_world, probes("same form sent 4× at once")
+    alpha = world.alpha
+    badges = [BadgeFactory(organization=alpha.org, name=f"Race {n}") for n in range(6)]
+    roster, issue = issuing_urls(alpha.classroom)
+    students = [alpha.student.pk, world.beta.student.pk]  # both attend Alpha's class
+    forms = [
+        (reverse("badges:award", args=[badges[0].pk]), {"key": "race-1", "usernames": alpha.student.username}, 1),
+        (issue, {"key": "race-2", "badges": [badges[1].pk], "students": students}, 2),
+        (reverse("people:profile", args=[alpha.student.pk]), {"key": "race-3", "badge": badges[2].pk}, 1),
+        (roster, {"badge": badges[3].pk, "student": alpha.student.pk}, 1),
+    ]
+    body = {"recipients": [alpha.student.username]}
+    api = [api_client(alpha.org, f"Race {n}") for n in range(THREADS)]
+    keyed_api = [APIClient() for _ in range(THREADS)]  # one key, a client per thread
+    for client in keyed_api:
+        client.credentials(HTTP_AUTHORIZATION=api[0]._credentials["HTTP_AUTHORIZATION"])
+    awards = [reverse("api:awards", args=[badge.pk]) for badge in badges[4:]]
+    races = [*forms, (awards[0], None, 1), (awards[1], "race-api", 1)]
+    for badge, (url, data, pairs) in zip(badges, races, strict=True):
+        if data is None:  # the API, each its own key
+            requests = [functools.partial(client.post, url, body, format="json") for client in api]
+        elif isinstance(data, str):  # the API, one key, the same Idempotency-Key
+            requests = [
+                functools.partial(client.post, url, body, format="json", HTTP_IDEMPOTENCY_KEY=data)
+                for client in keyed_api
+            ]
+        else:
+            requests = [functools.partial(signed_in(alpha.admin).post, url, data) for _ in range(THREADS)]
+        for request in requests:
+            request.func.__self__.raise_request_exception = False
+        keyed = isinstance(data, str) or "key" in (data or {})
+        batches = IssuanceBatch.objects.count()
+        answers = _at_once(requests)
+        batches = IssuanceBatch.objects.count() - batches
+        prober.figures.attempts += len(answers)
+        for answer in answers:
+            status = 500 if isinstance(answer, Exception) else answer.status_code
+            prober.figures.statuses[status] += 1
+            prober.figures.errors += status >= 500
+            prober.figures.refusals += 400 <= status < 500
+        rows = IssuedBadge.objects.filter(badge=badge).count()
+        extra = max(rows - pairs, 0) + (max(batches - 1, 0) if keyed else 0)
+        prober.figures.duplicates += extra
+        if extra or rows != pairs:
+            prober.figures.problems.append(f"{badge.name}: {rows} issued for {pairs} pairs, {batches} issuances")
     prober.assert_clean()
