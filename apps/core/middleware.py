@@ -22,10 +22,9 @@ from urllib.parse import unquote_plus
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
-from django.utils.crypto import constant_time_compare
-
-from apps.accounts.throttling import client_ip
-from apps.api.models import ApiKey, key_digest, parse_key
+from django.utils.module_loading import import_string
+from rest_framework.exceptions import APIException
+from rest_framework.settings import api_settings
 
 logger = logging.getLogger("portal.refusals")
 
@@ -91,14 +90,21 @@ def describe_actor(request: HttpRequest) -> str:
 
 
 def _api_key_sent(request: HttpRequest):
-    """The valid API key of ``Authorization: Bearer <key>``, or None. Read only: unlike the API's authentication,
-    it does not touch the key's "last used at"."""
-    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    prefix = parse_key(key.strip()) if scheme == "Bearer" else None
-    api_key = ApiKey.objects.filter(prefix=prefix).first() if prefix else None
-    if api_key is None or not constant_time_compare(api_key.digest, key_digest(key.strip())):
-        return None
-    return api_key
+    """The API key ``request`` carries, checked by the API's own authentication (as configured for it), or None."""
+    for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+        try:
+            found = authentication().authenticate(request)
+        except APIException:  # a key that is not valid: nobody
+            return None
+        if found is not None:
+            return found[1]
+    return None
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address as the sign-in protection counts it (settings.AXES_CLIENT_IP_CALLABLE: the peer's, or
+    behind trusted proxies the one they saw) — named in settings, so core imports no app."""
+    return import_string(settings.AXES_CLIENT_IP_CALLABLE)(request)
 
 
 def _to_sign_in(response: HttpResponse) -> bool:
