@@ -53,7 +53,7 @@ def test_revoke_with_a_reason_then_the_students_page_says_revoked(demo_world, si
     _nav(page, "Find Issued Badges")
     page.get_by_label("Student").fill("nw-student09")
     page.get_by_role("button", name="Filter").click()
-    page.get_by_role("row").filter(has_text="nw-student09").get_by_role("link", name="Lab Pioneer").click()
+    page.get_by_role("row").filter(has_text="nw-student09").get_by_role("link", name="Lab Pioneer", exact=True).click()
     page.get_by_role("button", name="Revoke Badge").click()
     revoke = page.get_by_role("dialog", name="Revoke Badge")
     expect(revoke.get_by_label("Reason")).to_be_focused()

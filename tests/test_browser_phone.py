@@ -52,7 +52,7 @@ def test_find_issued_badges_is_a_list_of_cards(long_badge, sign_in, phone: Page,
     for label in ("Badge", "Organization", "Issued on", "Source", "Issued by", "Status"):
         expect(card.locator(f'td[data-label="{label}"]')).to_be_visible()
     expect(card).to_contain_text("Cloud Fundamentals")  # the source, hidden from a narrow table, is on the card
-    name, link = card.locator(".stack-title"), card.get_by_role("link", name=LONG_NAME)
+    name, link = card.locator(".stack-title"), card.get_by_role("link", name=LONG_NAME, exact=True)
     assert name.bounding_box()["height"] < 60  # the student's name on one line, not wrapped over four
     assert link.bounding_box()["x"] + link.bounding_box()["width"] <= 390
     expect(phone.get_by_role("navigation", name="Sort issued badges")).to_be_visible()

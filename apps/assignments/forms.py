@@ -29,8 +29,8 @@ class CourseAssignmentForm(forms.Form):
         )
         cancel_url = reverse("assignments:list")
         self.helper = FormHelper()
-        self.helper.form_class = "card"
-        self.helper.attrs = {"novalidate": "", "style": "max-width: 40rem"}
+        self.helper.form_class = "card mw-40"
+        self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             Div(
                 HTML(

@@ -92,7 +92,7 @@ def _download(url: str) -> bytes:
 
 def sample_issued_badge(badge) -> IssuedBadge:
     """An issued badge of ``badge`` to a sample learner, not saved."""
-    return IssuedBadge(
+    return IssuedBadge.preview(
         badge=badge,
         recipient=User(username="sample-learner", email=SAMPLE_EMAIL),
         uuid=uuid.uuid4(),

@@ -239,6 +239,12 @@ class IssuedBadge(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @classmethod
+    def preview(cls, **fields) -> "IssuedBadge":
+        """An issued badge that is never saved — a sample to build documents from (the credentials self-test).
+        Saving it outside the door is refused like any other write."""
+        return cls(**fields)
+
     @property
     def evidence(self) -> str:
         """What the issuance that gave it was sent with (a URL or a few words); read it with the batch."""

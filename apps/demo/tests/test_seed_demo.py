@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core import serializers
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from apps.access.policy import administered_organization_ids
 from apps.accounts.models import Membership, User
@@ -61,7 +62,7 @@ def test_organizations_and_users_are_those_of_the_design():
     expected |= {f"nw-student{n:02}" for n in range(1, 31)} | {f"cl-student{n:02}" for n in range(1, 11)}
     assert usernames == expected
     for username in ("admin", "nw-admin", "contractor", "cl-student10"):
-        assert authenticate(username=username, password="demo-pass-123") is not None
+        assert authenticate(RequestFactory().post("/accounts/login/"), username=username, password="demo-pass-123")
 
     assert User.objects.get(username="admin").is_superuser
     nw_admin = User.objects.get(username="nw-admin")
