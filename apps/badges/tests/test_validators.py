@@ -83,7 +83,7 @@ def test_a_plain_drawing_svg_is_kept_without_editor_metadata():
         b'<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></metadata>'
         b'<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient>'
         b'<path id="p" d="M0 0L10 10"/></defs>'
-        b'<style>.a { fill: url(#g) }</style><!-- a comment -->'
+        b"<style>.a { fill: url(#g) }</style><!-- a comment -->"
         b'<circle class="a" r="5" style="fill:url(#g);cursor:pointer"/><use xlink:href="#p"/></svg>'
     )
     kept = clean_badge_image(_upload(source, "drawing.svg"))
