@@ -226,7 +226,7 @@ def run_locust(base: str, env: dict, think: bool, users: int, seconds: int, fold
          "-r", str(users), "-t", f"{seconds}s", "--host", base, "--csv", str(prefix), "--only-summary",
          "--stop-timeout", "5", "--loglevel", "WARNING"],
         env={**env, "LOAD_THINK": "1" if think else "0"}, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=open(folder / "locust.log", "a"),
+        stdout=subprocess.DEVNULL, stderr=open(folder / "locust.log", "a"),  # noqa: SIM115 - the process's log
     )  # fmt: skip
     try:
         locust_cpu = 0.0
@@ -242,7 +242,8 @@ def run_locust(base: str, env: dict, think: bool, users: int, seconds: int, fold
     elapsed = time.monotonic() - started
     cpu = {name: cpu_seconds(pids()) - before[name] for name, pids in watched.items()}
     cpu["locust"] = locust_cpu
-    rows = {row["Name"]: row for row in csv.DictReader(open(f"{prefix}_stats.csv"))}
+    with open(f"{prefix}_stats.csv") as stats:
+        rows = {row["Name"]: row for row in csv.DictReader(stats)}
     return {"rows": rows, "cpu": cpu, "elapsed": elapsed}
 
 
@@ -296,7 +297,7 @@ def main() -> None:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "badges_portal", "worker", "--concurrency=1", "--loglevel=WARNING",
              "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "worker.log", "w"),
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "worker.log", "w"),  # noqa: SIM115
         )  # fmt: skip
         processes.append(worker)
         # Full evaluations meanwhile: one enqueued every few seconds (the lock skips one that would overlap).
@@ -304,7 +305,7 @@ def main() -> None:
             [sys.executable, "manage.py", "shell", "-c",
              "import time\nfrom apps.achievements.tasks import evaluate_achievements\n"
              "while True:\n    evaluate_achievements.delay(full=True, trigger='manual')\n    time.sleep(3)\n"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "feeder.log", "w"),
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "feeder.log", "w"),  # noqa: SIM115
         )  # fmt: skip
         processes.append(feeder)
         pg_port = int(db["PORT"])
@@ -314,17 +315,18 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             gunicorn = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "badges_portal.wsgi", "--bind", f"127.0.0.1:{port}", *MODELS[model]],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / f"gunicorn-{model}.log", "w"),
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / f"gunicorn-{model}.log", "w"),  # noqa: SIM115
             )  # fmt: skip
             try:
                 wait_http(base + "/accounts/login/")
                 raw, zipped, compressed = roster_size(base, world["class_id"])
+                served = "gzipped" if compressed else "uncompressed"
                 print(f"[{model}] Roster page ({world['enrolled']} students): {raw / 1024:.1f} KB of HTML, "
-                      f"{zipped / 1024:.1f} KB gzipped; served {'gzipped' if compressed else 'uncompressed'}")  # fmt: skip
+                      f"{zipped / 1024:.1f} KB gzipped; served {served}")  # fmt: skip
                 if args.sizes_only:
                     break
                 watched = {
-                    "gunicorn": lambda: tree(gunicorn.pid),
+                    "gunicorn": lambda web=gunicorn: tree(web.pid),
                     "postgresql": lambda: postgres_pids(pg_port),
                     "celery worker": lambda: tree(worker.pid),
                 }
@@ -354,7 +356,8 @@ def main() -> None:
                     gunicorn.wait()
         if results:
             print(
-                "\nmodel        run          requests failures  p50   p95   p99 ms  requests/s  budget (p95 < 500 ms, 0 errors)"
+                "\nmodel        run          requests failures  p50   p95   p99 ms  requests/s  "
+                "budget (p95 < 500 ms, 0 errors)"
             )
             for model, think, s, agg in results:
                 ok = (
