@@ -256,13 +256,32 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until(condition, timeout: float) -> bool:
+def wait_for(condition, timeout: float, what: str, processes=()):
+    """``condition()``'s first truthy value, polled every 0.1 s; the test fails after ``timeout`` seconds, or at once
+    when one of ``processes`` (workers, servers) has stopped."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return True
+        if value := condition():
+            return value
+        for process in processes:
+            assert process.poll() is None, f"a process stopped while waiting for {what}"
         time.sleep(0.1)
-    return False
+    pytest.fail(f"not within {timeout} s: {what}")
+
+
+def worker_ready(log, process, timeout: float = 60) -> None:
+    """Wait until the worker writing ``log`` consumes (its --purge done: a message sent earlier would be erased)."""
+    wait_for(lambda: log.exists() and " ready." in log.read_text(), timeout, "the worker ready", [process])
+
+
+def sent_emails(mail_dir) -> list[str]:
+    """The recipients of the e-mails a worker wrote with the file backend (EMAIL_FILE_PATH), sorted."""
+    return sorted(
+        line.removeprefix("To: ")
+        for path in mail_dir.glob("*.log")
+        for line in path.read_text().splitlines()
+        if line.startswith("To: ")
+    )
 
 
 def local_redis():
@@ -301,7 +320,7 @@ def redis_stopped(server):
 
     with suppress(redis.ConnectionError):  # the server may close the connection as it stops
         redis.Redis.from_url(server.url, socket_timeout=5).shutdown(nosave=True)
-    assert _wait_until(lambda: not redis_up(server), 10), "Redis did not stop"
+    wait_for(lambda: not redis_up(server), 10, "Redis stopped")
     try:
         yield
     finally:
@@ -312,7 +331,7 @@ def redis_stopped(server):
                  "--logfile", server.logfile],
                 check=True, timeout=15, stdout=subprocess.DEVNULL,
             )  # fmt: skip
-        assert _wait_until(lambda: redis_up(server), 15), "Redis did not start again"
+        wait_for(lambda: redis_up(server), 15, "Redis started again")
 
 
 def local_postgresql():

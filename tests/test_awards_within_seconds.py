@@ -17,7 +17,7 @@ from apps.achievements.tests.factories import AchievementFactory
 from apps.api.tests.conftest import api_client
 from apps.issued_badges.models import IssuedBadge, Source
 
-from .personas import celery_worker
+from .personas import celery_worker, worker_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 10  # seconds from the POST to the issued badge (the p95 budget)
@@ -33,10 +33,7 @@ pytestmark = [
 def worker(tmp_path):
     log = tmp_path / "worker.log"
     process = celery_worker(tmp_path, log=log)
-    deadline = time.monotonic() + 60
-    while " ready." not in (log.read_text() if log.exists() else ""):  # consuming (its --purge done)
-        assert time.monotonic() < deadline and process.poll() is None, log.read_text() if log.exists() else ""
-        time.sleep(0.1)
+    worker_ready(log, process)
     yield process
     process.terminate()
     process.communicate(timeout=30)

@@ -25,33 +25,13 @@ from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.tests.factories import WebhookFactory
 from apps.webhooks.tests.receiver import Receiver
 
-from .personas import celery_worker, local_redis, redis_stopped, redis_up
+from .personas import celery_worker, local_redis, redis_stopped, redis_up, sent_emails, wait_for, worker_ready
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker shares the PostgreSQL test database"),
 ]
-
-
-def _wait(condition, timeout: float, what: str, worker=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        assert worker is None or worker.poll() is None, f"the worker stopped while waiting for {what}"
-        time.sleep(0.2)
-    pytest.fail(f"not within {timeout} s: {what}")
-
-
-def _sent(mail_dir) -> list[str]:
-    """The recipients of the e-mails the worker wrote (the file backend)."""
-    return sorted(
-        line.removeprefix("To: ")
-        for path in mail_dir.glob("*.log")
-        for line in path.read_text().splitlines()
-        if line.startswith("To: ")
-    )
 
 
 @pytest.fixture
@@ -85,7 +65,7 @@ def test_with_redis_stopped_issuing_by_hand_works_and_what_waited_is_delivered_o
         worker = celery_worker(tmp_path, beat=True, log=log,
                                env={"WEBHOOKS_SWEEP_EVERY": "1", "EMAIL_FILE_PATH": str(mail_dir)})  # fmt: skip
         try:
-            _wait(lambda: "ready." in log.read_text(), 60, "the worker ready", worker)
+            worker_ready(log, worker)
             with redis_stopped(redis_server):
                 # Award Badge through the pages: issued, and the pages answer without waiting for the broker.
                 started = time.monotonic()
@@ -109,14 +89,14 @@ def test_with_redis_stopped_issuing_by_hand_works_and_what_waited_is_delivered_o
                 assert EvaluationRequest.objects.get(pk=1).requested_at is None  # not queued: asked again later
                 time.sleep(2)  # the worker and beat meet the outage too
                 assert WebhookDelivery.objects.filter(status="pending").count() == 1
-                assert not receiver.requests and not _sent(mail_dir)
+                assert not receiver.requests and not sent_emails(mail_dir)
 
             # Redis is back (empty): the worker reconnects, beat's sweeps queue what waited.
-            _wait(lambda: len(_sent(mail_dir)) == 1, 90, "the badge e-mail sent", worker)
-            _wait(lambda: IssuedBadge.objects.filter(badge=achievement.badge, recipient=active).exists(), 90,
-                  "the new activity evaluated", worker)  # fmt: skip
-            _wait(lambda: not WebhookDelivery.objects.exclude(status="succeeded").exists(), 90,
-                  "the webhooks delivered", worker)  # fmt: skip
+            wait_for(lambda: len(sent_emails(mail_dir)) == 1, 90, "the badge e-mail sent", [worker])
+            wait_for(lambda: IssuedBadge.objects.filter(badge=achievement.badge, recipient=active).exists(), 90,
+                     "the new activity evaluated", [worker])  # fmt: skip
+            wait_for(lambda: not WebhookDelivery.objects.exclude(status="succeeded").exists(), 90,
+                     "the webhooks delivered", [worker])  # fmt: skip
         finally:
             worker.terminate()
             try:
@@ -125,7 +105,7 @@ def test_with_redis_stopped_issuing_by_hand_works_and_what_waited_is_delivered_o
                 worker.kill()
                 worker.wait(timeout=10)
     output = log.read_text()
-    assert _sent(mail_dir) == ["outage-awarded@example.org"]
+    assert sent_emails(mail_dir) == ["outage-awarded@example.org"]
     assert sorted(d.event.type for d in WebhookDelivery.objects.select_related("event")) == [
         "badge.issued",
         "badge.issued",

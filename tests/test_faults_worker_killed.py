@@ -32,7 +32,7 @@ from apps.issued_badges.models import IssuedBadge, Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.organizations.tests.factories import OrganizationFactory
 
-from .personas import celery_worker
+from .personas import celery_worker, wait_for, worker_ready
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -92,17 +92,6 @@ def _clean_run() -> list[tuple[int, int]]:
     return issued
 
 
-def _wait(condition, timeout: float, what: str, workers=()):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        for worker in workers:
-            assert worker.poll() is None, f"the worker stopped while waiting for {what}"
-        time.sleep(0.1)
-    pytest.fail(f"not within {timeout} s: {what}")
-
-
 def _stop(worker) -> None:
     if worker.poll() is None:
         worker.terminate()
@@ -134,7 +123,7 @@ def test_a_worker_killed_mid_evaluation_leaves_an_interrupted_run_and_the_next_w
         (tmp_path / name).mkdir()
     try:
         first = celery_worker(tmp_path / "first", env=env, log=log)
-        _wait(lambda: "ready." in log.read_text(), 60, "the first worker ready", [first])
+        worker_ready(log, first)
         evaluate_achievements.apply_async(kwargs={"full": True, "trigger": "manual"})
 
         # The run is working and has issued some of the badges (each achievement commits on its own).
@@ -143,7 +132,7 @@ def test_a_worker_killed_mid_evaluation_leaves_an_interrupted_run_and_the_next_w
             done = IssuedBadge.objects.filter(source=Source.ACHIEVEMENT).values("badge").distinct().count()
             return run if run and 2 <= done < ACHIEVEMENTS - 2 else None
 
-        killed_run = _wait(some_done, 60, "the run half done", [first])
+        killed_run = wait_for(some_done, 60, "the run half done", [first])
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         partial = _issued()
@@ -163,8 +152,8 @@ def test_a_worker_killed_mid_evaluation_leaves_an_interrupted_run_and_the_next_w
         def redone():
             return EvaluationRun.objects.filter(trigger="manual", status="finished").first()
 
-        rerun = _wait(redone, 90, "the redelivered evaluation finished", [second])
-        _wait(lambda: broker.hlen("unacked") == 0, 30, "the redelivered message acknowledged", [second])
+        rerun = wait_for(redone, 90, "the redelivered evaluation finished", [second])
+        wait_for(lambda: broker.hlen("unacked") == 0, 30, "the redelivered message acknowledged", [second])
     finally:
         for worker in (first, second):
             if worker:

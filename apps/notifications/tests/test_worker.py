@@ -13,7 +13,7 @@ from apps.issued_badges.models import Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.notifications.models import BadgeEmail
 from apps.notifications.tasks import send_badge_emails
-from tests.personas import celery_worker
+from tests.personas import celery_worker, sent_emails, wait_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -30,25 +30,6 @@ def _award(world, *usernames):
     )  # fmt: skip
 
 
-def _sent(mail_dir) -> list[str]:
-    """The recipients of the e-mails the worker wrote (the file backend: a file per connection)."""
-    return sorted(
-        line.removeprefix("To: ")
-        for path in mail_dir.glob("*.log")
-        for line in path.read_text().splitlines()
-        if line.startswith("To: ")
-    )
-
-
-def _wait(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_worker_sends_each_email_once_after_commit_and_after_a_broker_outage(world, tmp_path, monkeypatch):
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -56,14 +37,14 @@ def test_a_worker_sends_each_email_once_after_commit_and_after_a_broker_outage(w
     worker = celery_worker(tmp_path, beat=True, env=env)
     try:
         _award(world, "ann", "ben", "cat")  # committed: the task is queued on Redis and the worker sends
-        assert _wait(lambda: len(_sent(mail_dir)) == 3), _sent(mail_dir)
+        wait_for(lambda: len(sent_emails(mail_dir)) == 3, 60, "3 e-mails sent", [worker])
 
         def broker_down(*args, **kwargs):
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
         monkeypatch.setattr(send_badge_emails, "delay", broker_down)
         _award(world, "dan", "eve")  # the queueing fails: the rows wait, beat's sweep sends them
-        assert _wait(lambda: len(_sent(mail_dir)) == 5), _sent(mail_dir)
+        wait_for(lambda: len(sent_emails(mail_dir)) == 5, 60, "5 e-mails sent", [worker])
         monkeypatch.undo()
         for _ in range(3):  # repeated messages, as a redelivery would bring: nothing is due, nothing is sent
             send_badge_emails.delay()
@@ -71,5 +52,5 @@ def test_a_worker_sends_each_email_once_after_commit_and_after_a_broker_outage(w
     finally:
         worker.terminate()
         worker.communicate(timeout=30)
-    assert _sent(mail_dir) == [f"{name}@example.org" for name in ("ann", "ben", "cat", "dan", "eve")]
+    assert sent_emails(mail_dir) == [f"{name}@example.org" for name in ("ann", "ben", "cat", "dan", "eve")]
     assert set(BadgeEmail.objects.values_list("status", flat=True)) == {"sent"}
