@@ -1,6 +1,7 @@
-"""Faults (issue 15 item 5): a real Celery worker SIGKILLed in the middle of a full evaluation, on Redis and
-PostgreSQL. The killed run is marked interrupted (not "running" forever), its message — parked unacknowledged in
-Redis — is delivered again to the next worker after the broker's visibility timeout, and the redelivered run
+"""Faults (issue 15 item 5): a real Celery worker SIGKILLed in the middle of a full evaluation run in its own
+process (EVALUATION_FAN_OUT=0; tests/test_fan_out.py kills one in the middle of a shard), on Redis and PostgreSQL.
+The killed run is marked interrupted (not "running" forever), its message — parked unacknowledged in Redis — is
+delivered again to the next worker after the broker's visibility timeout, and the redelivered run
 redoes the work: the badges issued in the end are exactly those a clean run issues on the same data.
 
 The evaluation is made slow on the database's side, not in our code: the test adds a statement-level trigger that
@@ -110,7 +111,8 @@ def test_a_worker_killed_mid_evaluation_leaves_an_interrupted_run_and_the_next_w
 
     broker = redis.Redis.from_url(settings.REDIS_URL)
     broker.delete("unacked", "unacked_index")  # nothing of an earlier test
-    env = {"EVALUATION_LEASE": str(LEASE), "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "WEBHOOKS_SWEEP_EVERY": "1"}
+    env = {"EVALUATION_LEASE": str(LEASE), "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "WEBHOOKS_SWEEP_EVERY": "1",
+           "EVALUATION_FAN_OUT": "0"}  # fmt: skip
     log = tmp_path / "workers.log"
     with connection.cursor() as cursor:  # each earning statement takes SLOW seconds (the database's side)
         cursor.execute(

@@ -61,8 +61,29 @@ def in_list(values) -> tuple[str, list]:
     return "(" + ", ".join(["%s"] * len(values)) + ")", values
 
 
+@dataclass(frozen=True)
+class UserRange:
+    """The students whose id is in [start, stop) — ``None``: open on that side. A shard of a full run."""
+
+    start: int | None = None
+    stop: int | None = None
+
+    def sql(self, column: str) -> tuple[str, list]:
+        """`` AND column >= start AND column < stop`` for the bounds that are set, and their parameters."""
+        bounds = [(">=", self.start), ("<", self.stop)]
+        return "".join(f" AND {column} {op} %s" for op, value in bounds if value is not None), [
+            value for _, value in bounds if value is not None
+        ]
+
+    def __contains__(self, user_id: int) -> bool:
+        return (self.start is None or user_id >= self.start) and (self.stop is None or user_id < self.stop)
+
+
 def _users(active) -> tuple[str, list]:
-    """The condition that narrows a statement to the users of an incremental run (see ``per_user_sql``)."""
+    """The condition that narrows a statement to the users of an incremental run, or a shard's range of users
+    (see ``per_user_sql``)."""
+    if isinstance(active, UserRange):
+        return active.sql("user_id")
     if isinstance(active, tuple):
         users_sql = f" AND user_id IN (SELECT user_id FROM {ACTIVITY_TABLE} WHERE id > %s AND id <= %s)"  # noqa: S608
         return users_sql, list(active)
@@ -186,6 +207,10 @@ def _points_sql(r: Requirement, *, active, history: str) -> tuple[str, list]:
         )
         people_params = list(active)
     named_sql, named_params = "", []
+    if isinstance(active, UserRange):  # both sides: the planner reads one range of each table
+        history_sql, history_params = active.sql("a.user_id")
+        users_sql, users_params = active.sql("u.id")
+        named_sql, named_params = history_sql + users_sql, history_params + users_params
     if isinstance(active, list):
         ids_sql, named_params = in_list(active or [0])
         named_sql = f" AND a.user_id IN {ids_sql} AND u.id IN {ids_sql}"  # both sides: two index lookups

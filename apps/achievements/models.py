@@ -96,13 +96,26 @@ class EarnedAchievement(models.Model):
         return f"{self.user} earned {self.achievement}"
 
 
+class EvaluationRunQuerySet(models.QuerySet):
+    def completed(self):
+        """Runs that got to the end: finished, or partial (some shards failed; the next run redoes them)."""
+        return self.filter(status__in=[EvaluationRun.Status.FINISHED, EvaluationRun.Status.PARTIAL])
+
+    def last_completed(self):
+        """The run whose watermark the next incremental run starts from (None before the first one)."""
+        return self.completed().order_by("-started_at", "-pk").first()
+
+
 class EvaluationRun(models.Model):
     """One run of the evaluator: when, how (incremental or full), what it did. Its achievements' parts are
     AchievementEvaluation rows. ``watermark`` is the last activity record id the run took into account.
 
     A running run is also the evaluator's lock: at most one row is ``running`` (a partial unique index), and it
     holds a lease it renews while it works (``heartbeat_at``). A run whose heartbeat has gone stale — its worker
-    was killed — is marked interrupted by the next run or the sweep, and the next run may start (services/run_lock.py).
+    was killed — is marked interrupted by the next run or the sweep, and the next run may start (services/runs.py).
+
+    A full run is split into EvaluationShard rows (services/shards.py), run by however many Celery workers there
+    are or one after the other in the run's process; the last shard to end completes the run.
     """
 
     class Mode(models.TextChoices):
@@ -114,6 +127,7 @@ class EvaluationRun(models.Model):
         FINISHED = "finished", "Finished"
         SKIPPED = "skipped", "Skipped (another run was in progress)"
         FAILED = "failed", "Failed"
+        PARTIAL = "partial", "Partial (some shards failed after their retries; the next run redoes them)"
         INTERRUPTED = "interrupted", "Interrupted (the worker stopped; the next run redoes its work)"
 
     mode = models.CharField(max_length=12, choices=Mode.choices)
@@ -134,6 +148,12 @@ class EvaluationRun(models.Model):
     badges_issued = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # A full run's shards (0: the run works in one process, without shards), and whether Celery workers run them —
+    # then the run is alive while a shard's message may still come back (services/runs.py).
+    shards_total = models.PositiveIntegerField(default=0)
+    fanned_out = models.BooleanField(default=False)
+
+    objects = EvaluationRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -168,6 +188,39 @@ class AchievementEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.achievement} in {self.run}"
+
+
+class EvaluationShard(models.Model):
+    """One part of a full run: one achievement, for the students whose id is in [user_from, user_to) (None: open
+    on that side) — one set-based statement and one pass through the door, in one transaction with this row's
+    ``done``. Retried on its own when it raises; ``failed`` once its retries are spent."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="shards")
+    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="+")
+    user_from = models.BigIntegerField(null=True, blank=True)
+    user_to = models.BigIntegerField(null=True, blank=True)
+    estimated_rows = models.BigIntegerField(default=0)  # activity records its statement reads (the plan's estimate)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    users_examined = models.PositiveIntegerField(default=0)
+    users_qualified = models.PositiveIntegerField(default=0)
+    badges_issued = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)  # the last attempt's error (kept when a retry succeeds)
+
+    class Meta:
+        ordering = ["run", "pk"]
+        indexes = [models.Index(fields=["run", "status"], name="evaluation_shard_run_status")]
+
+    def __str__(self) -> str:
+        return f"{self.achievement} [{self.user_from}, {self.user_to}) in {self.run}"
 
 
 class EvaluationRequest(models.Model):

@@ -10,10 +10,10 @@ from apps.access.policy import descendant_ids
 from apps.activity.models import ACTIVITY_TABLE
 from apps.courses.models import LearningPath, LearningPathCourse
 
-from .kinds import KINDS, Requirement
+from .kinds import KINDS, Requirement, UserRange
 from .models import Achievement
 
-__all__ = ["Requirement", "per_user_sql", "requirement_from", "requirements_of"]
+__all__ = ["Requirement", "UserRange", "per_user_sql", "requirement_from", "requirements_of"]
 
 
 def requirements_of(achievements: Iterable[Achievement]) -> dict[int, Requirement]:
@@ -64,12 +64,16 @@ def _requirement(achievement: Achievement, course_set, paths, members) -> Requir
 
 
 def per_user_sql(
-    requirement: Requirement, *, active: list[int] | tuple[int, int] | None = None, history: str = ACTIVITY_TABLE
+    requirement: Requirement,
+    *,
+    active: list[int] | tuple[int, int] | UserRange | None = None,
+    history: str = ACTIVITY_TABLE,
 ) -> tuple[str, list]:
     """SELECT user_id, first_met for every user with activity relevant to ``requirement``.
 
     ``active`` narrows it to the users of an incremental run: a list of their ids, or ``(after, upto)``,
-    the users with an activity record whose id is in (after, upto] (for very many of them). Their whole
+    the users with an activity record whose id is in (after, upto] (for very many of them); or a ``UserRange``,
+    the students of a full run's shard. Their whole
     history is still read: an achievement is met by everything a student has ever done. ``history`` is
     where it is read from: the activity table, or a relation with its columns holding (at least) the
     whole history of the ``active`` users.

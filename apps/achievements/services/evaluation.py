@@ -1,13 +1,14 @@
 """The evaluator: who has met each active achievement, issued through the one door, with a run log.
 
-Each achievement is one set-based statement (``_earn``): every user who meets it and has not earned it
+Each achievement is one set-based statement (services/earning.py): every user who meets it and has not earned it
 yet gets an EarnedAchievement row dated when they first met it, and the same statement returns them;
 the door then issues the badge to them in bulk (source ``achievement``), issued now and earned then. Users who
 hold the badge already (by hand) or had it revoked are reported by the door and never re-issued.
 
 Runs are incremental: only users with activity since the last run's watermark (the last activity
 record id it saw) are looked at, except for achievements created, changed or failed since then,
-which get a full pass; ``full=True`` (the nightly run) looks at everyone. The achievements an
+which get a full pass; ``full=True`` (the nightly run) looks at everyone, in shards that Celery workers run
+(services/shards.py). The achievements an
 incremental run evaluates for named students are earned together by one statement over those
 students' history, and issued by one pass through the door (each its own batch).
 
@@ -19,45 +20,43 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Max, Sum
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from apps.access import policy
 from apps.accounts.models import User
-from apps.activity.models import ACTIVITY_TABLE, ActivityRecord
-from apps.issued_badges.models import Source
-from apps.issued_badges.services import IssueRequest, badges_issue_each
+from apps.activity.models import ActivityRecord
 
 from ..kinds import KINDS
-from ..models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
-from ..requirements import per_user_sql, requirements_of
+from ..models import Achievement, AchievementEvaluation, EvaluationRun
+from ..requirements import requirements_of
+from .earning import Outcome, earn_and_issue
 from .runs import Heartbeat, LeaseLost, run_start
+from .shards import full_run
 
 logger = logging.getLogger(__name__)
 
 ACTIVE_BY_NAME = 2000  # an incremental run names up to this many active users in its statements
-EARNED = EarnedAchievement._meta.db_table
 Activity = ActivityRecord.Kind
 
 
-@dataclass
-class _Outcome:
-    examined: int = 0
-    qualified: int = 0
-    issued: int = 0
-    error: str = ""
-
-
 def achievements_evaluate(
-    *, full: bool = False, trigger: str = "schedule", requested_by: User | None = None, record_skipped: bool = True
+    *,
+    full: bool = False,
+    trigger: str = "schedule",
+    requested_by: User | None = None,
+    record_skipped: bool = True,
+    dispatch: Callable[[list[int]], None] | None = None,
 ):
     """Evaluate every active achievement; return the run (``status`` skipped when another run holds the lock;
-    None then instead, without a run row, unless ``record_skipped``; ``interrupted`` when it lost its lease)."""
+    None then instead, without a run row, unless ``record_skipped``; ``interrupted`` when it lost its lease).
+
+    A full run (``full``, or the first run ever) is made of shards: given ``dispatch``, their ids are handed to it
+    (Celery workers run them, and the run is returned running); without it they run here, one after the other."""
     mode = EvaluationRun.Mode.FULL if full else EvaluationRun.Mode.INCREMENTAL
     run = run_start(mode=mode, trigger=trigger, requested_by=requested_by)
     if run is None and not record_skipped:
@@ -69,17 +68,18 @@ def achievements_evaluate(
             mode=mode, status=EvaluationRun.Status.SKIPPED, trigger=trigger, requested_by=requested_by,
             started_at=now, finished_at=now,
         )  # fmt: skip
-    return _run(run, full=full)
+    return _run(run, full=full, dispatch=dispatch)
 
 
-def _run(run: EvaluationRun, *, full: bool) -> EvaluationRun:
+def _run(run: EvaluationRun, *, full: bool, dispatch) -> EvaluationRun:
     running = EvaluationRun.objects.filter(pk=run.pk, status=EvaluationRun.Status.RUNNING)
     try:
-        last = EvaluationRun.objects.filter(status=EvaluationRun.Status.FINISHED).order_by("-started_at", "-pk")
-        last = last.first()
+        last = EvaluationRun.objects.last_completed()
         run.watermark = ActivityRecord.objects.aggregate(last=Max("pk"))["last"] or 0
         run.mode = EvaluationRun.Mode.FULL if full or last is None else EvaluationRun.Mode.INCREMENTAL
         running.update(mode=run.mode, watermark=run.watermark)
+        if run.mode == EvaluationRun.Mode.FULL:
+            return full_run(run, heartbeat=Heartbeat(run), dispatch=dispatch)
         return _evaluate_run(run, last, Heartbeat(run))
     except LeaseLost:
         # Paused longer than the lease (or the database was unreachable that long): the next run took this one
@@ -96,14 +96,11 @@ def _run(run: EvaluationRun, *, full: bool) -> EvaluationRun:
         raise
 
 
-def _evaluate_run(run: EvaluationRun, last: EvaluationRun | None, heartbeat: Heartbeat) -> EvaluationRun:
-    mode, upto = run.mode, run.watermark
+def _evaluate_run(run: EvaluationRun, last: EvaluationRun, heartbeat: Heartbeat) -> EvaluationRun:
+    """An incremental run, in this process: small by design (the students active since the last run)."""
     achievements = list(Achievement.objects.filter(is_active=True).select_related("badge").order_by("pk"))
     requirements = requirements_of(achievements)
-    if mode == EvaluationRun.Mode.FULL:
-        plan = [(achievement, None) for achievement in achievements]
-    else:
-        plan = _incremental_plan(achievements, requirements, last, upto)
+    plan = _incremental_plan(achievements, requirements, last, run.watermark)
 
     evaluations = [
         AchievementEvaluation(
@@ -195,26 +192,26 @@ def _touched(after: int, upto: int) -> _Touched:
     return touched
 
 
-def _evaluate_plan(plan, requirements, requested_by, heartbeat) -> list[tuple[_Outcome, datetime, datetime]]:
+def _evaluate_plan(plan, requirements, requested_by, heartbeat) -> list[tuple[Outcome, datetime, datetime]]:
     """Each planned achievement's outcome and when it was evaluated, in plan order.
 
     The achievements of an incremental run that name their students are evaluated together: one statement
     reads those students' history once and earns every achievement, then one pass through the door issues
     each badge. Should that fail, each is evaluated on its own, so that a failing achievement is recorded
     with its error and does not stop the others."""
-    results: dict[int, tuple[_Outcome, datetime, datetime]] = {}
+    results: dict[int, tuple[Outcome, datetime, datetime]] = {}
     for achievement, _ in plan:
         if not achievement.badge.is_active:
             # Nobody earns it while its badge cannot be issued; reactivating the badge lets the next full pass do it.
             now = timezone.now()
             error = f"Not evaluated: its badge “{achievement.badge.name}” is inactive."
-            results[achievement.pk] = (_Outcome(error=error), now, now)
+            results[achievement.pk] = (Outcome(error=error), now, now)
     named = [(a, requirements[a.pk], w) for a, w in plan if isinstance(w, list) and a.pk not in results]
     for group in _together(named):
         heartbeat()
         started = timezone.now()
         try:
-            outcomes = _evaluate(group, requested_by)
+            outcomes = earn_and_issue(group, requested_by)
         except Exception:
             logger.warning("evaluating %s achievements together failed: each on its own", len(group), exc_info=True)
             continue
@@ -226,10 +223,10 @@ def _evaluate_plan(plan, requirements, requested_by, heartbeat) -> list[tuple[_O
         heartbeat()
         started = timezone.now()
         try:
-            outcomes = _evaluate([(achievement, requirements[achievement.pk], window)], requested_by)
+            outcomes = earn_and_issue([(achievement, requirements[achievement.pk], window)], requested_by)
         except Exception as error:
             logger.exception("evaluating achievement %s (%s) failed", achievement.pk, achievement.name)
-            outcome = _Outcome(error=f"{type(error).__name__}: {error}"[:2000])
+            outcome = Outcome(error=f"{type(error).__name__}: {error}"[:2000])
         else:
             outcome = outcomes[achievement.pk]
         results[achievement.pk] = (outcome, started, timezone.now())
@@ -250,99 +247,3 @@ def _together(named) -> list[list]:
         groups[-1].append(item)
         size += cost
     return [group for group in groups if len(group) > 1]
-
-
-def _evaluate(items, requested_by) -> dict[int, _Outcome]:
-    """Earn, then issue each badge through the door — all of ``items`` (achievement, requirement, window)
-    together, or nothing. Returns each one's outcome. The door queues the e-mails each achievement's
-    notification choice asks for, in its transaction (the notifications app's outbox).
-
-    Badges are issued now, each dated earned when its student first met the requirement. An administrator who
-    pressed Evaluate now issues their organizations' badges (they are named as the issuer); the evaluation
-    issues the rest by itself."""
-    with transaction.atomic():
-        outcomes, earned = _earn(items)
-        issuing = [achievement for achievement, _, _ in items if earned.get(achievement.pk)]
-        reports = badges_issue_each(
-            IssueRequest(
-                badge_ids=[achievement.badge_id],
-                recipient_ids=list(earned[achievement.pk]),
-                actor=requested_by if policy.administers(requested_by, achievement.organization_id) else None,
-                source=Source.ACHIEVEMENT,
-                achievement=achievement,
-                earned_at=earned[achievement.pk],
-                notify=achievement.notification,
-            )
-            for achievement in issuing
-        )
-    for achievement, report in zip(issuing, reports, strict=True):
-        outcomes[achievement.pk].issued = report.issued_count
-    return outcomes
-
-
-def _earn(items) -> tuple[dict[int, _Outcome], dict[int, dict[int, datetime]]]:
-    """Write EarnedAchievement for everyone who meets each achievement of ``items`` and has not earned it;
-    return each one's counts, and who earned it when.
-
-    PostgreSQL: one statement (the users are found, counted and inserted by it). SQLite: the counts, then
-    the same INSERT … SELECT … RETURNING. Several achievements (their students named) read those students'
-    history once.
-    """
-    history, prefix, params = ACTIVITY_TABLE, "", []
-    if len(items) > 1:
-        history = "history"
-        students = sorted({user_id for _, _, window in items for user_id in window})
-        materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
-        prefix = (
-            f"{history} AS {materialized}(SELECT id, user_id, kind, lab_id, course_id, learning_path_id, "  # noqa: S608
-            f"points, occurred_at FROM {ACTIVITY_TABLE} WHERE user_id IN ({', '.join(['%s'] * len(students))})), "
-        )
-        params += students
-    parts = []
-    for achievement, requirement, window in items:
-        per_user, per_user_params = per_user_sql(requirement, active=window, history=history)
-        parts.append(f"SELECT %s AS achievement_id, m.user_id, m.first_met FROM ({per_user}) AS m")  # noqa: S608
-        params += [achievement.pk, *per_user_params]
-    # One achievement: its id is a constant the planner uses to read only its earned rows.
-    which, which_params = ("%s", [items[0][0].pk]) if len(items) == 1 else ("p.achievement_id", [])
-    insert = (
-        f"INSERT INTO {EARNED} (user_id, achievement_id, earned_at) "  # noqa: S608 - our tables; values are parameters
-        "SELECT p.user_id, p.achievement_id, p.first_met FROM per_user AS p "
-        "WHERE p.first_met IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {EARNED} AS e WHERE e.achievement_id = {which} AND e.user_id = p.user_id) "
-        "ON CONFLICT (user_id, achievement_id) DO NOTHING RETURNING achievement_id, user_id, earned_at"
-    )
-    per_user = " UNION ALL ".join(parts)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH {prefix}per_user AS MATERIALIZED ({per_user}), earned AS ({insert}) "  # noqa: S608
-                "SELECT achievement_id, NULL, NULL, COUNT(*), COUNT(first_met) FROM per_user GROUP BY achievement_id "
-                "UNION ALL SELECT achievement_id, user_id, earned_at, NULL, NULL FROM earned",
-                [*params, *which_params],
-            )
-            rows = cursor.fetchall()
-        else:
-            cursor.execute(
-                f"WITH {prefix}per_user AS ({per_user}) "  # noqa: S608
-                "SELECT achievement_id, NULL, NULL, COUNT(*), COUNT(first_met) FROM per_user GROUP BY achievement_id",
-                params,
-            )
-            rows = cursor.fetchall()
-            cursor.execute(f"WITH {prefix}per_user AS ({per_user}) {insert}", [*params, *which_params])
-            rows += [(a, user_id, _aware(earned_at), None, None) for a, user_id, earned_at in cursor.fetchall()]
-    outcomes = {achievement.pk: _Outcome() for achievement, _, _ in items}
-    earned: dict[int, dict[int, datetime]] = defaultdict(dict)
-    for achievement_id, user_id, earned_at, examined, qualified in rows:
-        if user_id is None:
-            outcomes[achievement_id].examined, outcomes[achievement_id].qualified = examined, qualified
-        else:
-            earned[achievement_id][user_id] = earned_at
-    return outcomes, earned
-
-
-def _aware(value):
-    """SQLite returns RETURNING datetimes as text, in UTC."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if value is None or timezone.is_aware(value) else timezone.make_aware(value, UTC)

@@ -8,6 +8,12 @@ minute — marks it interrupted, and the next run may start. It redoes the inter
 advances only when a run finishes, and what the interrupted one issued is issued already (the earned and issued
 badges' unique constraints), so nothing is issued twice.
 
+A run whose shards Celery workers run (``fanned_out``) is alive for longer without a heartbeat: a worker killed in the
+middle of a shard leaves its message with the broker, which delivers it again once its visibility timeout has passed
+(settings.CELERY_VISIBILITY_TIMEOUT) — so such a run is taken for dead only after that timeout and the lease. While a
+shard runs, a thread of its process renews the lease (services/shards.py ``lease_kept``), however long its one
+statement takes.
+
 Unlike the session-level advisory lock this replaces, it holds nothing on a database connection between
 statements: it works through a connection pooler in transaction mode, and survives a reconnect. A run that
 finds its row no longer running (taken for dead by another, after a pause longer than the lease) stops at its
@@ -22,7 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -47,18 +53,32 @@ def heartbeat_seconds() -> float:
     return min(5.0, lease_seconds() / 4)
 
 
+def fanned_out_lease_seconds() -> float:
+    """How long a run whose shards Celery workers run may go without a heartbeat: a killed worker's shard comes
+    back after the broker's visibility timeout."""
+    return lease_seconds() + float(settings.CELERY_VISIBILITY_TIMEOUT)
+
+
 def runs_interrupt_stale() -> int:
-    """Mark running runs whose heartbeat is older than the lease as interrupted (finished when last seen alive);
-    return how many. Idempotent; cheap (the running row is found through the status index)."""
-    lease = lease_seconds()
-    cutoff = timezone.now() - timedelta(seconds=lease)
-    last_seen = Coalesce("heartbeat_at", "started_at")
-    stale = EvaluationRun.objects.filter(status=Status.RUNNING).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    """Mark running runs whose heartbeat is older than their lease as interrupted (finished when last seen alive);
+    return how many. Idempotent; one cheap statement (the running row is found through the status index)."""
+    now = timezone.now()
+    leases = {False: lease_seconds(), True: fanned_out_lease_seconds()}
+    stale = Q()
+    for fanned_out, lease in leases.items():
+        cutoff = now - timedelta(seconds=lease)
+        silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        stale |= Q(fanned_out=fanned_out) & silent
+    count = EvaluationRun.objects.filter(stale, status=Status.RUNNING).update(
+        status=Status.INTERRUPTED,
+        finished_at=Coalesce("heartbeat_at", "started_at"),
+        error=Case(
+            When(fanned_out=True, then=Value(INTERRUPTED.format(lease=leases[True]))),
+            default=Value(INTERRUPTED.format(lease=leases[False])),
+        ),
     )
-    count = stale.update(status=Status.INTERRUPTED, finished_at=last_seen, error=INTERRUPTED.format(lease=lease))
     if count:
-        logger.warning("evaluation: %s run(s) without a heartbeat for %s s marked interrupted", count, lease)
+        logger.warning("evaluation: %s run(s) silent for longer than their lease marked interrupted", count)
     return count
 
 

@@ -53,7 +53,7 @@ def evaluation_requested() -> None:
 def evaluation_waiting() -> bool:
     """Activity recorded since the last finished run, and no run going to take it (the sweep queues one, if none
     is queued: asking was lost while the broker was down). Before any run has finished, the hourly run does it."""
-    last = EvaluationRun.objects.filter(status=EvaluationRun.Status.FINISHED).order_by("-started_at", "-pk")
+    last = EvaluationRun.objects.completed().order_by("-started_at", "-pk")
     watermark = last.values_list("watermark", flat=True).first()
     if watermark is None or EvaluationRun.objects.filter(status=EvaluationRun.Status.RUNNING).exists():
         return False

@@ -20,7 +20,7 @@ from apps.achievements.models import (
     EarnedAchievement,
     EvaluationRun,
 )
-from apps.achievements.services import achievements_evaluate, evaluation, runs
+from apps.achievements.services import achievements_evaluate, evaluation, runs, shards
 from apps.achievements.tests.factories import AchievementFactory
 from apps.activity.models import ActivityRecord
 from apps.badges.tests.factories import BadgeFactory
@@ -296,14 +296,14 @@ def test_two_runs_at_once_the_second_skips(catalog, caplog, monkeypatch):
     achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
     record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
     holding, release = threading.Event(), threading.Event()
-    plan = evaluation._evaluate_plan
+    plan = evaluation.full_run  # the first run is a full one
 
-    def first_run_pauses(*args):
+    def first_run_pauses(*args, **kwargs):
         holding.set()
         release.wait(10)
-        return plan(*args)
+        return plan(*args, **kwargs)
 
-    monkeypatch.setattr(evaluation, "_evaluate_plan", first_run_pauses)
+    monkeypatch.setattr(evaluation, "full_run", first_run_pauses)
     first = {}
 
     def first_run():
@@ -316,7 +316,7 @@ def test_two_runs_at_once_the_second_skips(catalog, caplog, monkeypatch):
     thread.start()
     try:
         assert holding.wait(10)
-        monkeypatch.setattr(evaluation, "_evaluate_plan", plan)
+        monkeypatch.setattr(evaluation, "full_run", plan)
         skipped = achievements_evaluate()  # the first holds the lock: its row is the one running
     finally:
         release.set()
@@ -406,18 +406,18 @@ def test_a_run_taken_for_dead_stops_at_its_next_heartbeat(catalog, monkeypatch, 
     record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
     record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[1])
     monkeypatch.setattr(runs, "heartbeat_seconds", lambda: 0)  # a heartbeat before each achievement
-    issue = evaluation._evaluate
+    issue = shards.earn_and_issue
 
     def paused_past_its_lease(items, requested_by):
         outcomes = issue(items, requested_by)  # the first achievement is issued, then the run is taken for dead
         EvaluationRun.objects.filter(status="running").update(status="interrupted")
         return outcomes
 
-    monkeypatch.setattr(evaluation, "_evaluate", paused_past_its_lease)
+    monkeypatch.setattr(shards, "earn_and_issue", paused_past_its_lease)
     run = achievements_evaluate(full=True)
     assert run.status == EvaluationRun.Status.INTERRUPTED and "lost its lease" in caplog.text
     assert IssuedBadge.objects.count() == 1  # it stopped at the next heartbeat
-    monkeypatch.setattr(evaluation, "_evaluate", issue)
+    monkeypatch.setattr(shards, "earn_and_issue", issue)
     assert achievements_evaluate(full=True).badges_issued == 1 and IssuedBadge.objects.count() == 2
 
 
@@ -432,8 +432,8 @@ def test_a_failing_achievement_is_recorded_and_the_others_go_on(catalog):
             f"CREATE TRIGGER poison BEFORE INSERT ON {EarnedAchievement._meta.db_table} FOR EACH ROW "
             f"WHEN (NEW.achievement_id = {poison.pk}) EXECUTE FUNCTION refuse();"
         )
-    run = achievements_evaluate()
-    assert run.status == EvaluationRun.Status.FINISHED and run.errors == 1
+    run = achievements_evaluate()  # the first run: full, in shards
+    assert run.status == EvaluationRun.Status.PARTIAL and run.errors == 1
     assert "disk full" in run.evaluations.get(achievement=poison).error
     assert not holders(poison) and len(holders(fine)) == 1
     with connection.cursor() as cursor:
