@@ -215,10 +215,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def celery_worker(
-    tmp_path, *, beat: bool = False, env: dict | None = None, log: Path | None = None
+    tmp_path, *, beat: bool = False, env: dict | None = None, log: Path | None = None, purge: bool = True
 ) -> subprocess.Popen:
     """Start a real Celery worker (with beat, if asked) on the test Redis, sharing the PostgreSQL test database;
-    the caller terminates it. Its queue is purged first: nothing of an earlier test is run. Its output is read
+    the caller terminates it. Its queue is purged first — nothing of an earlier test is run — unless ``purge`` is
+    off (a worker joining others, or taking over from one). Its output is read
     from ``stdout``, or appended to the file ``log`` (a long-running worker never blocks on a full pipe)."""
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
@@ -231,7 +232,9 @@ def celery_worker(
         **(env or {}),
     }
     command = [sys.executable, "-m", "celery", "-A", "badges_portal", "worker", "--pool=solo", "--loglevel=INFO",
-               "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"]  # fmt: skip
+               "--without-heartbeat", "--without-gossip", "--without-mingle"]  # fmt: skip
+    if purge:
+        command.append("--purge")
     if beat:
         command += ["--beat", "--schedule", str(tmp_path / "beat-schedule")]
     output = open(log, "a") if log else subprocess.PIPE  # noqa: SIM115 - the worker's, closed with it

@@ -56,7 +56,8 @@ def heartbeat_seconds() -> float:
 def fanned_out_lease_seconds() -> float:
     """How long a run whose shards Celery workers run may go without a heartbeat: a killed worker's shard comes
     back after the broker's visibility timeout."""
-    return lease_seconds() + float(settings.CELERY_VISIBILITY_TIMEOUT)
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", settings.CELERY_VISIBILITY_TIMEOUT)
+    return lease_seconds() + float(visibility)
 
 
 def runs_interrupt_stale() -> int:

@@ -3,7 +3,6 @@ a failing achievement, nothing to do, how students are told."""
 
 import threading
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -13,7 +12,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.accounts.tests.factories import make_administrator, make_student
+from apps.accounts.tests.factories import make_student
 from apps.achievements.models import (
     Achievement,
     AchievementEvaluation,
@@ -24,7 +23,7 @@ from apps.achievements.services import achievements_evaluate, evaluation, runs, 
 from apps.achievements.tests.factories import AchievementFactory
 from apps.activity.models import ActivityRecord
 from apps.badges.tests.factories import BadgeFactory
-from apps.courses.tests.factories import CourseFactory, LabFactory, LearningPathCourseFactory, LearningPathFactory
+from apps.courses.tests.factories import LabFactory
 from apps.issued_badges.models import IssuanceBatch, IssuanceLog, IssuedBadge, Outcome, Source
 from apps.issued_badges.services import IssueRequest, badges_issue, issued_badges_revoke
 from apps.notifications.sending import emails_send_due
@@ -37,19 +36,6 @@ postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="
 
 def days_ago(n: float):
     return timezone.now() - timedelta(days=n)
-
-
-@pytest.fixture
-def catalog(db):
-    org = OrganizationFactory(name="Evaluator Academy", slug="evaluator-academy")
-    courses = [CourseFactory(organization=org, title=f"Course {name}") for name in "ABC"]
-    lab = LabFactory(course=courses[0], title="First VM")
-    path = LearningPathFactory(organization=org, title="Cloud path", exam_title="Cloud exam")
-    for position, course in enumerate(courses[:2]):
-        LearningPathCourseFactory(learning_path=path, course=course, position=position)
-    students = [make_student(org, username=f"eval-student{n}") for n in range(4)]
-    return SimpleNamespace(org=org, courses=courses, lab=lab, path=path, students=students,
-                           admin=make_administrator(org, username="eval-admin"))  # fmt: skip
 
 
 def record(user, kind, when=1, points=0, **target):
