@@ -76,15 +76,24 @@ INSTALLED_APPS = [
     "apps.api",
     "apps.home",
     "apps.demo",
+    "apps.observability",  # /metrics, the request id, JSON logs (on top: it reads every app, none imports it)
 ]
 
 MIDDLEWARE = [
+    # First and (but for axes) last: django-prometheus times each request through every middleware, and each view
+    # (django_http_requests_latency_seconds_by_view_method) between its After middleware's request and response.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.observability.middleware.RequestIdMiddleware",  # X-Request-ID; every log record below carries it
+    # /metrics to the allowed networks or token, before the Host check and the https redirect (Prometheus scrapes
+    # each host by its address, over http): apps/observability/views.py.
+    "apps.observability.middleware.MetricsEndpointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages gzipped (the Roster: 39 KB of HTML, 4 KB on the wire); WhiteNoise serves static files precompressed.
     # BREACH: Django masks the CSRF token anew in every response, so the secret a compressed page carries differs
     # each time and cannot be guessed byte by byte through the response size.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.observability.middleware.QueryCountMiddleware",  # queries per request, by view (static files: none)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -94,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # above axes: a lockout's 429 is what it counts
     "axes.middleware.AxesMiddleware",  # last: it answers a locked-out sign-in
 ]
 
@@ -331,6 +341,18 @@ if _proxy_header := _env_str("SECURE_PROXY_SSL_HEADER"):
     _name, _, _value = _proxy_header.partition(":")
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip() or "https")
 
+# Observability (apps/observability; README: Observability). /metrics answers clients whose address (client_ip:
+# behind TRUSTED_PROXY_COUNT proxies, the one they saw) is in METRICS_ALLOWED_NETWORKS (CIDRs, comma-separated;
+# default loopback only), or that send "Authorization: Bearer <METRICS_TOKEN>" when it is set; anyone else gets a 404.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = _env_str("METRICS_TOKEN")
+# Log lines: "json" (one object per line: time, level, logger, message, request_id, task_id and task_name in a
+# Celery task, exc_info, extra fields), the default when DEBUG is off; "text" (the message alone, and Celery's own
+# format in a worker), the default with DEBUG on, so the development server and the demo read as before.
+LOG_FORMAT = (_env_str("LOG_FORMAT") or ("text" if DEBUG else "json")).lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT is 'json' or 'text'.")
+
 # Every record is printed once, by the root's console handler. Django's default configuration gives the "django"
 # logger a console handler of its own (under DEBUG) and lets it propagate to the root too, which printed each of
 # its messages twice ("Watching for file changes with StatReloader"): "django" keeps only mail_admins here.
@@ -338,10 +360,20 @@ if _proxy_header := _env_str("SECURE_PROXY_SSL_HEADER"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"require_debug_false": DEFAULT_LOGGING["filters"]["require_debug_false"]},
-    "formatters": {"django.server": DEFAULT_LOGGING["formatters"]["django.server"]},
+    "filters": {
+        "require_debug_false": DEFAULT_LOGGING["filters"]["require_debug_false"],
+        "request_context": {"()": "apps.observability.logging.RequestContextFilter"},  # request_id, task_id
+    },
+    "formatters": {
+        "django.server": DEFAULT_LOGGING["formatters"]["django.server"],
+        "json": {"()": "apps.observability.logging.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
         "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
         "mail_admins": DEFAULT_LOGGING["handlers"]["mail_admins"],
     },

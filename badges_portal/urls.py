@@ -7,6 +7,8 @@ from django.views import defaults
 
 from apps.api.errors import api_aware, bad_request
 from apps.core.media import media
+from apps.observability.views import PATH as METRICS_PATH
+from apps.observability.views import metrics
 
 urlpatterns = [
     path("", include("apps.home.urls")),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("settings/webhooks/", include("apps.webhooks.urls")),
     path("admin/", admin.site.urls),
+    path(METRICS_PATH, metrics, name="metrics"),  # Prometheus; configured networks or token only, else 404
 ]
 
 # Under /api/, a request Django cannot read, a path no view answers and a crash answer JSON too.

@@ -164,6 +164,9 @@ TABLE = {
     "credentials:did": Row(PUBLIC, (_org_slug,)),
     "credentials:status_list": Row(PUBLIC, (_org_slug, _status_list_number)),
     "credentials:self_test": Row(POST_ONLY, (_side("badge"),)),  # the badge's credentials check (POST)
+    # Prometheus metrics: by network or token, not by persona — the test client asks from 127.0.0.1, which the
+    # default METRICS_ALLOWED_NETWORKS allows; refusals from elsewhere: apps/observability/tests/test_metrics.py.
+    "metrics": Row(PUBLIC),
 }
 
 
