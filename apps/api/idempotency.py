@@ -13,8 +13,10 @@ import hashlib
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .models import IdempotentAnswer
@@ -55,7 +57,9 @@ def idempotent(handler):
                 {"detail": f"This {HEADER} was used with another request: send a new key for a new request."},
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        return Response(first.body, status=first.status, headers={"Idempotent-Replayed": "true"})
+        return HttpResponse(
+            first.body, status=first.status, content_type="application/json", headers={"Idempotent-Replayed": "true"}
+        )
 
     return wrapped
 
@@ -73,7 +77,9 @@ def _first_answer(view, request, args, kwargs, handler, key, fingerprint):
         if response.status_code >= 500:
             raise _Failed(response)
         answer.status = response.status_code
-        answer.body = response.data
+        # Kept as the JSON text sent, not as data: an answer may echo what the client sent (an item's unknown field
+        # named with a NUL character), which JSON text escapes and a database's JSON type may refuse.
+        answer.body = JSONRenderer().render(response.data).decode()
         answer.save(update_fields=["status", "body"])
         return response
 

@@ -9,7 +9,6 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from rest_framework.utils.encoders import JSONEncoder
 
 from apps.access.querysets import ScopedQuerySet
 
@@ -76,7 +75,7 @@ class IdempotentAnswer(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)  # SHA-256 of the method, path and body
     status = models.PositiveSmallIntegerField(null=True)  # None while the first request runs
-    body = models.JSONField(null=True, encoder=JSONEncoder)  # the answer's data as the API renders it
+    body = models.TextField(null=True)  # the answer's JSON, as sent
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -32,6 +32,19 @@ def test_the_same_key_and_body_replay_the_answer_and_write_nothing(world, alpha_
     assert without.json()["results"][0]["status"] == "already_earned"
 
 
+def test_an_answer_echoing_a_nul_character_is_kept_and_replayed(world, alpha_api):
+    """Found by schemathesis: an activity item with an unknown field named with a NUL character is reported per item
+    (200), and keeping that answer for its Idempotency-Key failed (PostgreSQL's JSON type refuses \\u0000): a 500."""
+    url, body = reverse("api:activities"), {"activities": [{"bad\x00name": 1}]}
+    first = alpha_api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="nul")
+    assert first.status_code == 200 and first.json()["results"][0]["errors"] == [
+        "Item 1: fields not accepted: bad\x00name."
+    ]
+    again = alpha_api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="nul")
+    assert again["Idempotent-Replayed"] == "true" and again.status_code == first.status_code
+    assert again.content == first.content and again["Content-Type"] == "application/json"
+
+
 def test_keys_belong_to_one_api_key_and_expire_after_a_day(world, alpha_api):
     issued = world.alpha.issued
     url = reverse("api:revoke", args=[issued.uuid])
