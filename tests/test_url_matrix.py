@@ -123,6 +123,7 @@ TABLE = {
     "assignments:issue": Row(POST_ONLY, (_side("assignment"),)),
     "achievements:list": Row(ADMINS),
     "achievements:create": Row(ADMINS),
+    "achievements:evaluations": Row(ADMINS),  # the Evaluations card alone (polled while a run runs)
     "achievements:evaluate": Row(POST_ONLY),
     "achievements:detail": Row(ADMIN_PAGE, (_side("achievement"),)),
     "achievements:edit": Row(ADMIN_PAGE, (_side("achievement"),)),

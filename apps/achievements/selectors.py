@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -20,7 +20,7 @@ from apps.courses.models import LearningPathCourse
 from apps.issued_badges.models import IssuedBadge
 
 from .kinds import KINDS, Condition
-from .models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun
+from .models import Achievement, AchievementEvaluation, EarnedAchievement, EvaluationRun, EvaluationShard
 from .requirements import Requirement, per_user_sql
 
 
@@ -54,7 +54,8 @@ def last_runs(*, viewer, limit: int = 5) -> list[EvaluationRun]:
     """The last runs of the evaluator as ``viewer`` may see them: each run's figures are its parts for the
     achievements ``viewer`` administers; who pressed Evaluate now is named only to those who may see them, and
     another organization's Evaluate now that evaluated nothing of the viewer's is not listed at all."""
-    mine = Q(evaluations__achievement__in=Achievement.objects.administered_by(viewer))
+    administered = Achievement.objects.administered_by(viewer)
+    mine = Q(evaluations__achievement__in=administered)
     runs = (
         EvaluationRun.objects.annotate(
             achievements_seen=Count("evaluations", filter=mine),
@@ -64,6 +65,7 @@ def last_runs(*, viewer, limit: int = 5) -> list[EvaluationRun]:
         )
         .filter(
             Q(achievements_seen__gt=0)
+            | Exists(EvaluationShard.objects.filter(run=OuterRef("pk"), achievement__in=administered))  # running
             | ~Q(trigger="manual")
             | Q(requested_by__in=User.objects.visible_to(viewer).values("pk"))
         )
@@ -74,6 +76,61 @@ def last_runs(*, viewer, limit: int = 5) -> list[EvaluationRun]:
     for run in runs:
         run.requester = people.get(run.requested_by_id)
     return runs
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A running full run, as ``viewer`` may see it: its shards of their achievements done (or failed, after
+    retries) out of all, the badges those issued so far, and the time left, from the pace of the whole run."""
+
+    done: int
+    total: int
+    badges_issued: int
+    seconds_left: float | None  # None until a shard has ended
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def time_left(self) -> str:
+        """“about 3 min left”, in words; empty until the pace is known."""
+        if self.seconds_left is None:
+            return ""
+        minutes = round(self.seconds_left / 60)
+        if minutes < 1:
+            return "less than a minute left"
+        if minutes < 60:
+            return f"about {minutes} min left"
+        return f"about {minutes // 60} h {minutes % 60:02} min left"
+
+
+def run_progress(*, run: EvaluationRun, viewer) -> Progress | None:
+    """Progress of a running run made of shards (None for any other run, or one without the viewer's achievements).
+    Two queries."""
+    if run.status != EvaluationRun.Status.RUNNING or not run.shards_total:
+        return None
+    ended = Q(status__in=[EvaluationShard.Status.DONE, EvaluationShard.Status.FAILED])
+    mine = Q(achievement__in=Achievement.objects.administered_by(viewer))
+    figures = EvaluationShard.objects.filter(run=run).aggregate(
+        done=Count("pk", filter=ended & mine),
+        total=Count("pk", filter=mine),
+        badges=Coalesce(Sum("badges_issued", filter=mine), 0),
+        rows_done=Coalesce(Sum("estimated_rows", filter=ended), 0),
+        rows=Coalesce(Sum("estimated_rows"), 0),
+        shards_done=Count("pk", filter=ended),
+    )
+    if not figures["total"]:
+        return None  # none of the viewer's achievements in it
+    seconds_left = None
+    if figures["shards_done"]:
+        elapsed = (timezone.now() - run.started_at).total_seconds()
+        # The pace by the records read (a shard's cost), or by the shards when those read nothing yet.
+        done, total = figures["rows_done"], figures["rows"]
+        if not done:
+            done, total = figures["shards_done"], run.shards_total
+        seconds_left = elapsed * (total - done) / done
+    return Progress(figures["done"], figures["total"], figures["badges"], seconds_left)
 
 
 def requirement_text(achievement: Achievement) -> str:

@@ -3,19 +3,21 @@ achievement with its run log, edit, deactivate."""
 
 import copy
 import logging
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.access.policy import administrator_required
 
 from .filters import AchievementFilter
 from .forms import TARGET_FIELDS, AchievementForm, NotificationForm
-from .models import Achievement
+from .models import Achievement, EvaluationRun
 from .requirements import requirement_from, requirements_of
 from .selectors import (
     achievement_list,
@@ -25,6 +27,7 @@ from .selectors import (
     award_latency,
     last_runs,
     requirement_text,
+    run_progress,
 )
 from .services import achievement_create, achievement_set_active, achievement_update
 from .tasks import evaluate_achievements
@@ -50,14 +53,39 @@ def achievement_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(filters.rows, 25).get_page(request.GET.get("page"))
     for achievement in page.object_list:
         achievement.requirement = requirement_text(achievement)
-    context = {
-        "filter": filters,
-        "page": page,
-        "search": filters.cleaned("q"),
-        "runs": last_runs(viewer=request.user),
-        "latency": award_latency(viewer=request.user),
-    }
+    context = {"filter": filters, "page": page, "search": filters.cleaned("q"), **_evaluations(request)}
     return render(request, "achievements/achievement_list.html", context)
+
+
+@login_required
+@require_GET
+@administrators_only
+def evaluations_view(request: HttpRequest) -> HttpResponse:
+    """The Achievements page's Evaluations card alone: polled while a run is running (its progress)."""
+    return render(request, "achievements/_evaluations.html", _evaluations(request))
+
+
+QUEUED_KEY = "evaluation_queued_at"
+WAIT_FOR_START = 120  # seconds the card waits for a queued evaluation to start, asking again every few seconds
+
+
+def _evaluations(request: HttpRequest) -> dict:
+    runs = last_runs(viewer=request.user)
+    running = bool(runs) and runs[0].status == EvaluationRun.Status.RUNNING
+    # Evaluate now was pressed a moment ago and its run has not started yet: the card keeps asking until it has.
+    queued = request.session.get(QUEUED_KEY)
+    queued = queued and datetime.fromisoformat(queued)
+    started = bool(runs) and runs[0].started_at >= queued if queued else False
+    if queued and (started or timezone.now() - queued > timedelta(seconds=WAIT_FOR_START)):
+        del request.session[QUEUED_KEY]
+        queued = None
+    return {
+        "runs": runs,
+        "progress": run_progress(run=runs[0], viewer=request.user) if running else None,
+        "latency": award_latency(viewer=request.user),
+        "polling": running or bool(queued),
+        "queued": bool(queued),
+    }
 
 
 @login_required
@@ -156,7 +184,8 @@ def evaluate_now(request: HttpRequest) -> HttpResponse:
         logger.exception("could not enqueue evaluate_achievements")
         messages.error(request, "The evaluation could not be queued: the task queue is unavailable. Try again later.")
     else:
-        messages.success(request, "Evaluation queued. It runs in the background; reload this page to see its result.")
+        request.session[QUEUED_KEY] = timezone.now().isoformat()
+        messages.success(request, "Evaluation queued. It runs in the background; its progress shows below.")
     return redirect("achievements:list")
 
 

@@ -15,6 +15,8 @@ from django.utils import timezone
 from apps.accounts.tests.factories import make_student
 from apps.achievements.models import Achievement, EvaluationRun
 from apps.achievements.services import achievements_evaluate
+from apps.achievements.services.runs import Heartbeat, run_start
+from apps.achievements.services.shards import full_run, shard_run
 from apps.achievements.tests.factories import AchievementFactory
 from apps.activity.models import ActivityRecord
 from apps.badges.tests.factories import BadgeFactory
@@ -708,3 +710,31 @@ def test_another_organizations_evaluate_now_is_not_listed_where_it_evaluated_not
     runs = client.get(reverse("achievements:list")).context["runs"]
     assert sorted(run.trigger for run in runs) == ["manual", "schedule"]
     assert [run.requester for run in runs if run.trigger == "manual"] == [world.beta.admin]
+
+
+def test_after_evaluate_now_the_card_waits_for_the_run_then_shows_its_progress(named, client):
+    """No worker here: the queued run has not started, and the card says so and keeps asking (htmx, every 3 s). Once
+    a run is running in shards, it shows the parts of the viewer's achievements done and the badges so far; when the
+    run has started since, it stops waiting."""
+    client.force_login(named.alpha.admin)
+    client.post(EVALUATE)
+    card = client.get(reverse("achievements:evaluations")).content.decode()
+    assert "Evaluation queued: it starts as soon as a worker is free." in card
+    assert 'hx-trigger="every 3s"' in card and 'hx-get="/achievements/evaluations/"' in card
+
+    run = run_start(mode="full", trigger="manual", requested_by=named.alpha.admin)
+    run = full_run(run, heartbeat=Heartbeat(run), dispatch=lambda shard_ids: None)  # handed to workers
+    assert run.shards_total == 2  # Alpha's achievement and Beta's
+    card = client.get(reverse("achievements:evaluations")).content.decode()
+    assert "Evaluation queued" not in card  # started
+    assert "running now: <strong>0 of 1 part</strong> done, 0 badges issued so far." in card
+    assert '<progress class="w-100 mb-2" id="evaluation-progress" value="0" max="1"' in card
+    assert 'hx-trigger="every 3s"' in card
+
+    client.force_login(named.beta.admin)  # Beta's administrator: Beta's part only
+    assert "0 of 1 part" in client.get(reverse("achievements:evaluations")).content.decode()
+    for shard in run.shards.all():
+        shard_run(shard.pk, retries_left=False)
+    client.force_login(named.alpha.admin)
+    card = client.get(reverse("achievements:evaluations")).content.decode()
+    assert "1 achievement evaluated" in card and "hx-trigger" not in card and "<progress" not in card
