@@ -294,6 +294,14 @@ CELERY_BROKER_URL = _env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://
 # The evaluator's lease (apps/achievements/services/runs.py): a run renews it every few seconds while it works; a
 # run silent for this long is taken for dead (its worker was killed) and marked interrupted, and the next may start.
 EVALUATION_LEASE = env.float("EVALUATION_LEASE", default=120)
+# Full evaluations are split into shards that Celery workers run (apps/achievements/services/shards.py): an achievement
+# whose statement reads more than this many activity records is split by ranges of student ids. EVALUATION_FAN_OUT=0
+# runs a full evaluation's shards in the process of its task instead, one after the other.
+EVALUATION_SHARD_ROWS = env.int("EVALUATION_SHARD_ROWS", default=1_000_000)
+EVALUATION_FAN_OUT = env.bool("EVALUATION_FAN_OUT", default=True)
+# A shard that raises is retried this many times, first after this many seconds, then twice as long each time.
+EVALUATION_SHARD_RETRIES = env.int("EVALUATION_SHARD_RETRIES", default=3)
+EVALUATION_SHARD_RETRY_DELAY = env.float("EVALUATION_SHARD_RETRY_DELAY", default=2)
 # Redis keeps a message a worker took, unacknowledged, until its task ends (acks_late tasks: the evaluator,
 # webhooks, credentials) or, for an ETA, until it is due; a worker killed meanwhile never acknowledges it, and
 # the next worker to look puts it back in the queue once it has been out this long (kombu's default: an hour,
@@ -313,6 +321,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir),
         "control_folder": str(_broker_dir / "control"),  # fanout exchanges; else "control/" in the current folder
     }
+# A worker process reserves one message at a time (the late-acknowledged tasks: the evaluation's shards above all):
+# a long shard does not hold back short ones another worker could run.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
