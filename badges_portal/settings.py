@@ -87,6 +87,9 @@ MIDDLEWARE = [
     # /metrics to the allowed networks or token, before the Host check and the https redirect (Prometheus scrapes
     # each host by its address, over http): apps/observability/views.py.
     "apps.observability.middleware.MetricsEndpointMiddleware",
+    # /healthz and /readyz, answered before the Host check and the https redirect (a load balancer probes a host by
+    # its address, over http): apps/core/health.py.
+    "apps.core.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages gzipped (the Roster: 39 KB of HTML, 4 KB on the wire); WhiteNoise serves static files precompressed.
     # BREACH: Django masks the CSRF token anew in every response, so the secret a compressed page carries differs
@@ -164,9 +167,45 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # A kept connection (CONN_MAX_AGE) is checked at each request's start and opened anew if the server dropped it (a
 # restart, a failover): without it, the first request after a database restart answered 500 in each web process.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Behind a connection pooler in transaction mode (PgBouncer's pool_mode=transaction: DATABASE_POOLER=transaction),
+# consecutive transactions of one web process may run on different server connections, so nothing may outlive a
+# transaction on the server. The portal holds no session-level advisory lock (the evaluator's lock is a lease on a
+# row) and psycopg2 prepares no statement; what remains is QuerySet.iterator(), which outside a transaction declares
+# a server-side cursor WITH HOLD and fetches from it in later statements — through the pooler, possibly on another
+# server connection ("cursor does not exist"). With a pooler it reads the whole result at once instead. Without one
+# server-side cursors stay: the evaluator and the CSV export stream millions of rows through them in chunks.
+DATABASE_POOLER = _env_str("DATABASE_POOLER").lower()
+if DATABASE_POOLER not in ("", "session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOLER is 'transaction' (PgBouncer's transaction mode), 'session' or unset.")
+DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", DATABASE_POOLER == "transaction")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE columns) speed up PostgreSQL; SQLite builds the same indexes without them.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Several web hosts behind a load balancer behave as one: sessions are rows in the database, and so are sign-in
+# failures (django-axes), idempotent API answers, everything a request leaves behind but uploaded images (MEDIA_ROOT).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The cache holds counts every web process must share — the API's rate per key (apps/api/throttling.py) and the
+# forgot-password limit (apps/accounts/throttling.py): a cache of each process's own would let N processes allow N
+# times each rate. CACHE_URL names it (redis://… or any django-environ cache URL); else it is REDIS_URL's Redis (the
+# broker's: its keys are prefixed, and expire); else — no Redis, so one host, as for the filesystem broker — files
+# in VAR_DIR/cache, shared by that host's processes. `check --deploy` warns (portal.W001, apps/core/checks.py) of a
+# cache kept per process, or per host while Celery's broker is Redis. Redis unreachable: the counts are skipped
+# (logged), requests are answered, and /readyz says so.
+_REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+_redis = _env_str("REDIS_URL") or (_broker if (_broker := _env_str("CELERY_BROKER_URL")).startswith("redis") else "")
+if _cache_url := _env_str("CACHE_URL"):
+    _backend = _REDIS_CACHE if _cache_url.startswith(("redis://", "rediss://")) else None
+    _cache = env.cache_url_config(_cache_url, backend=_backend)
+elif _redis:
+    _cache = {"BACKEND": _REDIS_CACHE, "LOCATION": _redis}
+else:
+    _cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+_cache.setdefault("KEY_PREFIX", "portal")
+if _cache["BACKEND"] == _REDIS_CACHE:
+    # A Redis that stopped answering costs a request two seconds at most, not the kernel's TCP timeout.
+    _cache["OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 2, **_cache.get("OPTIONS", {})}
+CACHES = {"default": _cache}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "apps.accounts.backends.PortalBackend"]
@@ -329,6 +368,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat's schedule state (when each entry last ran) is a file on the host beat runs on: there is exactly one beat
+# process (README), so one file; a beat moved to another host starts with a fresh file and merely runs each entry
+# at its next due time.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # HTTPS in production (DEBUG off), each settable from the environment with a safe default: redirect http to https,

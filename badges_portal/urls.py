@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views import defaults
 
 from apps.api.errors import api_aware, bad_request
+from apps.core.health import liveness, readiness
 from apps.core.media import media
 from apps.observability.views import PATH as METRICS_PATH
 from apps.observability.views import metrics
@@ -25,6 +26,8 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("settings/webhooks/", include("apps.webhooks.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", liveness, name="healthz"),  # liveness and readiness probes: apps/core/health.py
+    path("readyz", readiness, name="readyz"),
     path(METRICS_PATH, metrics, name="metrics"),  # Prometheus; configured networks or token only, else 404
 ]
 

@@ -35,7 +35,7 @@ pids+=($!)
 
 check() {
   "$py" - "$port" <<'PY'
-import os, sys, urllib.request
+import json, os, sys, urllib.request
 
 import django
 
@@ -45,14 +45,16 @@ from apps.achievements.models import EvaluationRun  # noqa: E402
 from apps.issued_badges.models import IssuedBadge, Source  # noqa: E402
 
 page = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/accounts/login/", timeout=5).read().decode()
+# Readiness (django-health-check): the database, its migrations, the Redis cache and broker.
+ready = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/readyz", timeout=10))
 runs = EvaluationRun.objects.filter(status=EvaluationRun.Status.FINISHED).count()
 issued = IssuedBadge.objects.filter(source=Source.ACHIEVEMENT).count()
-print(f"web: {'Sign in' in page}, finished evaluation runs: {runs}, badges issued by them: {issued}")
-sys.exit(0 if "Sign in" in page and runs and issued else 1)
+print(f"web: {'Sign in' in page}, /readyz: {ready}, finished evaluation runs: {runs}, badges issued by them: {issued}")
+sys.exit(0 if "Sign in" in page and ready["status"] == "ok" and runs and issued else 1)
 PY
 }
 for _ in $(seq 60); do
-  if check 2>/dev/null; then echo "Runtime check passed: gunicorn, worker on Redis and beat run from requirements.txt alone."; exit 0; fi
+  if check 2>/dev/null; then echo "Runtime check passed: gunicorn (ready), worker on Redis and beat run from requirements.txt alone."; exit 0; fi
   sleep 2
 done
 check || true

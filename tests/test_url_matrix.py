@@ -94,6 +94,9 @@ TABLE = {
     "people:unlock": Row(POST_ONLY, (lambda world, side: side.person.pk,)),
     # Uploaded images, to anyone (they are shown on public pages); a file that is not there: 404.
     "media": Row("404 404 404 404 404 404 404", (lambda world, side: "badges/none.png",)),
+    # Probes for load balancers (apps/core/health.py): anyone, signed in or not; ready (200) with every server up.
+    "healthz": Row(PUBLIC),
+    "readyz": Row(PUBLIC),
     "issued_badges:find": Row(STAFF),
     "issued_badges:export": Row(STAFF),
     "issued_badges:detail": Row(ISSUED_PAGE, (_side("issued"),)),

@@ -3,6 +3,8 @@ how often (django-axes counts failed sign-ins; ``rate_exceeded`` counts forgot-p
 
 from __future__ import annotations
 
+import logging
+
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
@@ -11,6 +13,9 @@ from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from apps.core.cache import CACHE_UNREACHABLE
+
+logger = logging.getLogger(__name__)
 HOUR = 3600
 
 
@@ -33,13 +38,18 @@ def sign_in_username(request: HttpRequest, credentials: dict | None) -> str:
 
 def rate_exceeded(kind: str, key: str, limit: int, *, period: int = HOUR) -> bool:
     """Count one more ``kind`` request for ``key`` in the current ``period``; True once there were more than
-    ``limit``. A shared cache makes the count the same on every web process."""
+    ``limit``. A shared cache makes the count the same on every web process; while it cannot be reached nothing is
+    counted (logged) and the request goes ahead."""
     name = f"rate:{kind}:{key}"
-    cache.add(name, 0, timeout=period)
     try:
-        return cache.incr(name) > limit
-    except ValueError:  # expired between add and incr: this is the first of a new period
-        cache.set(name, 1, timeout=period)
+        cache.add(name, 0, timeout=period)
+        try:
+            return cache.incr(name) > limit
+        except ValueError:  # expired between add and incr: this is the first of a new period
+            cache.set(name, 1, timeout=period)
+            return False
+    except CACHE_UNREACHABLE:
+        logger.warning("%s not counted: the cache is unreachable", kind, exc_info=True)
         return False
 
 

@@ -8,4 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import converters  # noqa: F401 - registers <id:…> before any URLconf loads
+        from . import (
+            checks,  # noqa: F401 - registers the deployment checks (portal.W001)
+            converters,  # noqa: F401 - registers <id:…> before any URLconf loads
+        )
