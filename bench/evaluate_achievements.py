@@ -42,15 +42,31 @@ Kind = Achievement.Kind
 
 
 def build(n_students: int) -> Organization:
+    org, courses, labs, paths = build_activity(n_students)
+    specs = (
+        [{"kind": Kind.LAB_LAUNCHED, "lab": labs[n * 5]} for n in range(40)]
+        + [{"kind": Kind.LAB_COMPLETED, "lab": labs[n * 5 + 1]} for n in range(40)]
+        + [{"kind": Kind.COURSE_COMPLETED, "course": courses[n * 2]} for n in range(40)]
+        + [{"kind": Kind.COURSES_COMPLETED, "courses": courses[5 * (n % 20) + n // 20 * 2 :][:3]} for n in range(30)]
+        + [{"kind": Kind.LEARNING_PATH_COMPLETED, "learning_path": paths[n % 20]} for n in range(30)]
+        + [{"kind": Kind.POINTS_REACHED, "points_threshold": 20 * (n + 1)} for n in range(20)]
+    )
+    build_achievements(org, specs)
+    return org
+
+
+def build_activity(n_students: int, catalogue: int = 1):
+    """The organization, its 100 courses, 200 labs and 20 learning paths (``catalogue`` times as many),
+    ``n_students`` students and ten activity records each — set-based (two INSERT … SELECT statements)."""
     org = Organization.objects.create(name="Bench Academy", slug="bench-academy")
     courses = Course.objects.bulk_create(
-        [Course(organization=org, code=f"C{n:03}", title=f"Course {n}") for n in range(100)]
+        [Course(organization=org, code=f"C{n:03}", title=f"Course {n}") for n in range(100 * catalogue)]
     )
     labs = Lab.objects.bulk_create(
-        [Lab(course=courses[n // 2], code=f"L{n:03}", title=f"Lab {n}", position=n % 2) for n in range(200)]
+        [Lab(course=courses[n // 2], code=f"L{n:03}", title=f"Lab {n}", position=n % 2) for n in range(200 * catalogue)]
     )
     paths = LearningPath.objects.bulk_create(
-        [LearningPath(organization=org, code=f"P{n:02}", title=f"Path {n}", exam_title=f"Exam {n}") for n in range(20)]
+        [LearningPath(organization=org, code=f"P{n:02}", title=f"Path {n}", exam_title=f"Exam {n}") for n in range(20 * catalogue)]
     )
     steps = [LearningPathCourse(learning_path=p, course=courses[5 * n + k], position=k) for n, p in enumerate(paths)
              for k in range(5)]  # fmt: skip
@@ -73,10 +89,10 @@ def build(n_students: int) -> Organization:
                     WHEN r < 7 THEN 'lab_launched'
                     WHEN r = 7 AND s.n %% 3 = 0 THEN 'exam_passed'
                     ELSE 'points' END,
-               CASE WHEN r BETWEEN 2 AND 6 AND h < 80 THEN (%(courses)s::bigint[])[1 + (s.n %% 20) * 5 + (r - 2)] END,
-               CASE WHEN r < 2 THEN (%(labs)s::bigint[])[1 + (s.n %% 100) * 2 + r]
-                    WHEN r BETWEEN 2 AND 6 AND h >= 80 THEN (%(labs)s::bigint[])[1 + (s.n * 7 + r) %% 200] END,
-               CASE WHEN r = 7 AND s.n %% 3 = 0 THEN (%(paths)s::bigint[])[1 + s.n %% 20] END,
+               CASE WHEN r BETWEEN 2 AND 6 AND h < 80 THEN (%(courses)s::bigint[])[1 + (s.n %% %(paths_n)s) * 5 + (r - 2)] END,
+               CASE WHEN r < 2 THEN (%(labs)s::bigint[])[1 + (s.n %% %(pairs_n)s) * 2 + r]
+                    WHEN r BETWEEN 2 AND 6 AND h >= 80 THEN (%(labs)s::bigint[])[1 + (s.n * 7 + r) %% %(labs_n)s] END,
+               CASE WHEN r = 7 AND s.n %% 3 = 0 THEN (%(paths)s::bigint[])[1 + s.n %% %(paths_n)s] END,
                CASE WHEN r >= 7 THEN (s.n * 7 + r * 13) %% 120 ELSE 10 END,
                now() - ((s.n * 13 + r * 29) %% 700) * interval '1 day' - r * interval '1 hour',
                now()
@@ -84,16 +100,14 @@ def build(n_students: int) -> Organization:
         CROSS JOIN generate_series(0, 9) r
         CROSS JOIN LATERAL (SELECT (s.n * 2654435761 + r * 97) %% 100 AS h) x
         """,
-        {"courses": [c.pk for c in courses], "labs": [lab.pk for lab in labs], "paths": [p.pk for p in paths]},
+        {"courses": [c.pk for c in courses], "labs": [lab.pk for lab in labs], "paths": [p.pk for p in paths],
+         "paths_n": len(paths), "pairs_n": len(labs) // 2, "labs_n": len(labs)},
     )
-    specs = (
-        [{"kind": Kind.LAB_LAUNCHED, "lab": labs[n * 5]} for n in range(40)]
-        + [{"kind": Kind.LAB_COMPLETED, "lab": labs[n * 5 + 1]} for n in range(40)]
-        + [{"kind": Kind.COURSE_COMPLETED, "course": courses[n * 2]} for n in range(40)]
-        + [{"kind": Kind.COURSES_COMPLETED, "courses": courses[5 * (n % 20) + n // 20 * 2 :][:3]} for n in range(30)]
-        + [{"kind": Kind.LEARNING_PATH_COMPLETED, "learning_path": paths[n % 20]} for n in range(30)]
-        + [{"kind": Kind.POINTS_REACHED, "points_threshold": 20 * (n + 1)} for n in range(20)]
-    )
+    return org, courses, labs, paths
+
+
+def build_achievements(org: Organization, specs) -> None:
+    """One achievement (and its badge) per spec, silent; then the tables are analyzed."""
     for n, spec in enumerate(specs):
         courses_set = spec.pop("courses", ())
         badge = Badge.objects.create(organization=org, name=f"Badge {n:03}")
@@ -101,9 +115,9 @@ def build(n_students: int) -> Organization:
             organization=org, name=f"Achievement {n:03}", badge=badge, notification="silent", **spec
         )
         achievement.courses.set(courses_set)
+
     sql("VACUUM ANALYZE")
     sql("CHECKPOINT")
-    return org
 
 
 # --- The baseline: hand-written set-based SQL, one statement per achievement --------------------------
