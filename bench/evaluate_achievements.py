@@ -66,7 +66,10 @@ def build_activity(n_students: int, catalogue: int = 1):
         [Lab(course=courses[n // 2], code=f"L{n:03}", title=f"Lab {n}", position=n % 2) for n in range(200 * catalogue)]
     )
     paths = LearningPath.objects.bulk_create(
-        [LearningPath(organization=org, code=f"P{n:02}", title=f"Path {n}", exam_title=f"Exam {n}") for n in range(20 * catalogue)]
+        [
+            LearningPath(organization=org, code=f"P{n:02}", title=f"Path {n}", exam_title=f"Exam {n}")
+            for n in range(20 * catalogue)
+        ]
     )
     steps = [LearningPathCourse(learning_path=p, course=courses[5 * n + k], position=k) for n, p in enumerate(paths)
              for k in range(5)]  # fmt: skip
@@ -89,7 +92,8 @@ def build_activity(n_students: int, catalogue: int = 1):
                     WHEN r < 7 THEN 'lab_launched'
                     WHEN r = 7 AND s.n %% 3 = 0 THEN 'exam_passed'
                     ELSE 'points' END,
-               CASE WHEN r BETWEEN 2 AND 6 AND h < 80 THEN (%(courses)s::bigint[])[1 + (s.n %% %(paths_n)s) * 5 + (r - 2)] END,
+               CASE WHEN r BETWEEN 2 AND 6 AND h < 80
+                    THEN (%(courses)s::bigint[])[1 + (s.n %% %(paths_n)s) * 5 + (r - 2)] END,
                CASE WHEN r < 2 THEN (%(labs)s::bigint[])[1 + (s.n %% %(pairs_n)s) * 2 + r]
                     WHEN r BETWEEN 2 AND 6 AND h >= 80 THEN (%(labs)s::bigint[])[1 + (s.n * 7 + r) %% %(labs_n)s] END,
                CASE WHEN r = 7 AND s.n %% 3 = 0 THEN (%(paths)s::bigint[])[1 + s.n %% %(paths_n)s] END,
@@ -100,8 +104,14 @@ def build_activity(n_students: int, catalogue: int = 1):
         CROSS JOIN generate_series(0, 9) r
         CROSS JOIN LATERAL (SELECT (s.n * 2654435761 + r * 97) %% 100 AS h) x
         """,
-        {"courses": [c.pk for c in courses], "labs": [lab.pk for lab in labs], "paths": [p.pk for p in paths],
-         "paths_n": len(paths), "pairs_n": len(labs) // 2, "labs_n": len(labs)},
+        {
+            "courses": [c.pk for c in courses],
+            "labs": [lab.pk for lab in labs],
+            "paths": [p.pk for p in paths],
+            "paths_n": len(paths),
+            "pairs_n": len(labs) // 2,
+            "labs_n": len(labs),
+        },
     )
     return org, courses, labs, paths
 
