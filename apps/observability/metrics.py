@@ -12,13 +12,17 @@ import logging
 import os
 import time
 
-from django.db import DatabaseError, connections
-from django.db.models import BigIntegerField, Subquery, Value
+from django.db import DatabaseError, connections, transaction
+from django.db.models import BigIntegerField, Count, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from apps.achievements.models import EvaluationRun
+from apps.activity.models import ActivityRecord
+from apps.issued_badges.models import IssuedBadge
 
 logger = logging.getLogger(__name__)
 
@@ -72,16 +76,10 @@ def badges_issued(sender=None, *, action: str, ids: list[int], **kwargs) -> None
     nothing). The signal names the ids, not their sources: one query per 5,000 ids reads them (the primary key)."""
     if action != "issued" or not ids:
         return
-    from django.db import transaction
-
     transaction.on_commit(lambda: _count_issued(list(ids)))
 
 
 def _count_issued(ids: list[int]) -> None:
-    from django.db.models import Count
-
-    from apps.issued_badges.models import IssuedBadge
-
     try:
         for start in range(0, len(ids), IDS_PER_QUERY):
             chunk = ids[start : start + IDS_PER_QUERY]
@@ -94,19 +92,13 @@ def _count_issued(ids: list[int]) -> None:
 
 # --- Evaluation lag (computed at each scrape) ------------------------------------------------------------------
 
-# The runs whose watermark the next incremental run starts from: finished ones, and — with the sharded evaluator —
-# partial ones (their failed shards are redone by the next run, not by an incremental one from an older watermark).
-COMPLETED_RUN_STATUSES = ("finished", "partial")
-
 
 def evaluation_lag_seconds() -> float:
     """Now minus when the oldest activity not yet evaluated was recorded (its id above the last completed run's
     watermark; all activity before any run has completed); 0 when there is none. One query: the run's watermark
     as a subquery, then the first activity id above it (the primary key's index, however many wait)."""
-    from apps.achievements.models import EvaluationRun
-    from apps.activity.models import ActivityRecord
-
-    last = EvaluationRun.objects.filter(status__in=COMPLETED_RUN_STATUSES).order_by("-started_at", "-pk")
+    # The run the next incremental run starts from (the evaluator's own definition: finished or partial).
+    last = EvaluationRun.objects.completed().order_by("-started_at", "-pk")
     watermark = Coalesce(Subquery(last.values("watermark")[:1]), Value(0), output_field=BigIntegerField())
     oldest = (
         ActivityRecord.objects.filter(pk__gt=watermark).order_by("pk").values_list("recorded_at", flat=True).first()

@@ -120,10 +120,11 @@ def test_the_evaluation_lag_is_the_age_of_the_oldest_activity_no_completed_run_h
     EvaluationRun.objects.create(mode="full", status="finished", started_at=now, finished_at=now, watermark=old.pk)
     assert 0 <= _lag(client) < 60  # the newer record (recorded just now) still waits
     last = ActivityRecord.objects.order_by("-pk").first().pk
-    # A run still going, or that failed, is not the watermark's: the finished one is.
+    # A run that failed is not the watermark's: the last finished one still is.
     EvaluationRun.objects.create(mode="full", status="failed", started_at=now, finished_at=now, watermark=last + 10)
     assert _lag(client) > 0
-    EvaluationRun.objects.create(mode="incremental", status="finished", started_at=now + timedelta(seconds=1),
+    # A partial run (some shards failed) is where the next incremental run starts from too.
+    EvaluationRun.objects.create(mode="full", status="partial", started_at=now + timedelta(seconds=1),
                                  finished_at=now, watermark=last)  # fmt: skip
     assert _lag(client) == 0
 
