@@ -13,7 +13,7 @@ import os
 import time
 
 from django.db import DatabaseError, connections, transaction
-from django.db.models import BigIntegerField, Count, Subquery, Value
+from django.db.models import BigIntegerField, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from prometheus_client import REGISTRY, Counter, Histogram
@@ -22,7 +22,6 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from apps.achievements.models import EvaluationRun
 from apps.activity.models import ActivityRecord
-from apps.issued_badges.models import IssuedBadge
 
 logger = logging.getLogger(__name__)
 
@@ -68,26 +67,13 @@ def task_failed(sender=None, **kwargs) -> None:
 
 # --- Badges issued (the door's issued_badges_changed) ----------------------------------------------------------
 
-IDS_PER_QUERY = 5000
 
-
-def badges_issued(sender=None, *, action: str, ids: list[int], **kwargs) -> None:
-    """Count the door's issued badges by source once its transaction commits (a rolled-back issuance issued
-    nothing). The signal names the ids, not their sources: one query per 5,000 ids reads them (the primary key)."""
-    if action != "issued" or not ids:
+def badges_issued(sender=None, *, action: str, sources: dict[str, int] | None = None, **kwargs) -> None:
+    """Count the door's issued badges by source (the door says how many of each) once its transaction commits: a
+    rolled-back issuance issued nothing."""
+    if action != "issued" or not sources:
         return
-    transaction.on_commit(lambda: _count_issued(list(ids)))
-
-
-def _count_issued(ids: list[int]) -> None:
-    try:
-        for start in range(0, len(ids), IDS_PER_QUERY):
-            chunk = ids[start : start + IDS_PER_QUERY]
-            rows = IssuedBadge.objects.filter(pk__in=chunk).values_list("source").annotate(n=Count("pk"))
-            for source, count in rows.order_by():
-                BADGES_ISSUED.labels(source).inc(count)
-    except DatabaseError:  # a metric never fails what was issued
-        logger.warning("badges issued: could not count them by source", exc_info=True)
+    transaction.on_commit(lambda: [BADGES_ISSUED.labels(source).inc(count) for source, count in sources.items()])
 
 
 # --- Evaluation lag (computed at each scrape) ------------------------------------------------------------------

@@ -259,10 +259,14 @@ def _issue(jobs: list[_Job]) -> list[IssuanceReport]:
     IssuedBadgeFacet.record(_facet(c.job.context) for c in checked if c.batch.issued_count)
     if issued_ids := [pk for c in checked for pk in inserted.get(c.batch.pk, {}).values()]:
         notify = defaultdict(list)  # {"each" or "digest": issued badge ids}
+        sources = defaultdict(int)  # {source: how many issued}
         for c in checked:
+            sources[str(c.job.context.source)] += c.batch.issued_count
             if c.job.notify:
                 notify[c.job.notify] += inserted.get(c.batch.pk, {}).values()
-        issued_badges_changed.send(sender=IssuedBadge, action="issued", ids=issued_ids, at=now, notify=dict(notify))
+        issued_badges_changed.send(
+            sender=IssuedBadge, action="issued", ids=issued_ids, at=now, notify=dict(notify), sources=dict(sources)
+        )
     return [_report(c, badges, inserted.get(c.batch.pk, {}), conflicts.get(c.batch.pk, {})) for c in checked]
 
 
