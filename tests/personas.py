@@ -272,6 +272,17 @@ def wait_for(condition, timeout: float, what: str, processes=()):
     pytest.fail(f"not within {timeout} s: {what}")
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a worker or server the test started: terminate, then kill if it has not stopped within 30 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def worker_ready(log, process, timeout: float = 60) -> None:
     """Wait until the worker writing ``log`` consumes (its --purge done: a message sent earlier would be erased)."""
     wait_for(lambda: log.exists() and " ready." in log.read_text(), timeout, "the worker ready", [process])
@@ -304,6 +315,29 @@ def local_redis():
         return None
     return SimpleNamespace(port=str(url.port or 6379), dir=config["dir"], pidfile=config["pidfile"],
                            logfile=config["logfile"], url=settings.REDIS_URL)  # fmt: skip
+
+
+@pytest.fixture
+def postgresql_server():
+    """The test PostgreSQL, which the test may stop or restart; skipped when it is not a local cluster, or when
+    other pytest-xdist workers share it."""
+    server = local_postgresql()
+    if server is None:
+        pytest.skip("the test PostgreSQL is not a local cluster this test can stop and restart")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.skip("would cut the other workers' tests")
+    return server
+
+
+@pytest.fixture
+def redis_server():
+    """The test Redis, which the test may stop (``redis_stopped``); skipped when Redis is not the cache or not a
+    local server; checked running again afterwards."""
+    server = local_redis() if settings.CACHES["default"]["BACKEND"].endswith("RedisCache") else None
+    if server is None:
+        pytest.skip("the test Redis is not a local server this test can stop and start")
+    yield server
+    assert redis_up(server), "Redis is running again for the tests after this one"
 
 
 def redis_up(server) -> bool:

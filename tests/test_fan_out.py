@@ -34,7 +34,7 @@ from apps.courses.tests.factories import CourseFactory
 from apps.issued_badges.models import IssuedBadge
 from apps.organizations.tests.factories import OrganizationFactory
 
-from .personas import celery_worker, wait_for, worker_ready
+from .personas import celery_worker, stop_process, wait_for, worker_ready
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -131,13 +131,7 @@ def _workers(tmp_path, names, env, *, purge: bool = True, beat: bool = False) ->
 
 def _stop(workers: dict) -> None:
     for worker, _ in workers.values():
-        if worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except Exception:
-                worker.kill()
-                worker.wait(timeout=10)
+        stop_process(worker)
 
 
 def _completed(trigger: str):

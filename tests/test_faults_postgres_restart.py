@@ -18,7 +18,7 @@ from django.test import Client
 from apps.accounts.tests.factories import make_administrator
 from apps.organizations.tests.factories import OrganizationFactory
 
-from .personas import ROOT, free_port, local_postgresql, postgresql_restart
+from .personas import ROOT, free_port, postgresql_restart
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,14 +26,6 @@ pytestmark = [
     pytest.mark.skipif(bool(os.environ.get("PYTEST_XDIST_WORKER")), reason="would cut the other workers' tests"),
 ]
 TIMEOUT = 10  # seconds: no request may take longer (a hang fails the test)
-
-
-@pytest.fixture
-def postgresql_server():
-    server = local_postgresql()
-    if server is None:
-        pytest.skip("the test PostgreSQL is not a local cluster this test can restart")
-    return server
 
 
 def _gunicorn(tmp_path, conn_max_age: str) -> tuple[subprocess.Popen, str]:

@@ -25,22 +25,20 @@ from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.tests.factories import WebhookFactory
 from apps.webhooks.tests.receiver import Receiver
 
-from .personas import celery_worker, local_redis, redis_stopped, redis_up, sent_emails, wait_for, worker_ready
+from .personas import (
+    celery_worker,
+    redis_stopped,
+    sent_emails,
+    stop_process,
+    wait_for,
+    worker_ready,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker shares the PostgreSQL test database"),
 ]
-
-
-@pytest.fixture
-def redis_server():
-    server = local_redis()
-    if server is None:
-        pytest.skip("the test Redis is not a local server this test can stop and start")
-    yield server
-    assert redis_up(server), "Redis is running again for the tests after this one"
 
 
 def test_with_redis_stopped_issuing_by_hand_works_and_what_waited_is_delivered_once_it_is_back(
@@ -98,12 +96,7 @@ def test_with_redis_stopped_issuing_by_hand_works_and_what_waited_is_delivered_o
             wait_for(lambda: not WebhookDelivery.objects.exclude(status="succeeded").exists(), 90,
                      "the webhooks delivered", [worker])  # fmt: skip
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except Exception:
-                worker.kill()
-                worker.wait(timeout=10)
+            stop_process(worker)
     output = log.read_text()
     assert sent_emails(mail_dir) == ["outage-awarded@example.org"]
     assert sorted(d.event.type for d in WebhookDelivery.objects.select_related("event")) == [

@@ -33,7 +33,7 @@ from apps.issued_badges.models import IssuedBadge, Source
 from apps.issued_badges.services import IssueRequest, badges_issue
 from apps.organizations.tests.factories import OrganizationFactory
 
-from .personas import celery_worker, wait_for, worker_ready
+from .personas import celery_worker, stop_process, wait_for, worker_ready
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -93,16 +93,6 @@ def _clean_run() -> list[tuple[int, int]]:
     return issued
 
 
-def _stop(worker) -> None:
-    if worker.poll() is None:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except Exception:
-            worker.kill()
-            worker.wait(timeout=10)
-
-
 def test_a_worker_killed_mid_evaluation_leaves_an_interrupted_run_and_the_next_worker_redoes_it(tmp_path):
     by_rules = _seed()
     expected = _clean_run()
@@ -159,7 +149,7 @@ def test_a_worker_killed_mid_evaluation_leaves_an_interrupted_run_and_the_next_w
     finally:
         for worker in (first, second):
             if worker:
-                _stop(worker)
+                stop_process(worker)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TRIGGER IF EXISTS fault_slow ON {EARNED}; DROP FUNCTION IF EXISTS fault_slow();")
     output = log.read_text()

@@ -20,25 +20,13 @@ from apps.core import health
 from .personas import (
     ROOT,
     free_port,
-    local_postgresql,
-    local_redis,
     postgresql_restart,
     redis_stopped,
-    redis_up,
     wait_for,
 )
 
 REDIS = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 READY = {"database": "ok", "migrations": "ok"} | ({"cache": "ok", "broker": "ok"} if REDIS else {})
-
-
-@pytest.fixture
-def redis_server():
-    server = local_redis() if REDIS else None
-    if server is None:
-        pytest.skip("the test Redis is not a local server this test can stop and start")
-    yield server
-    assert redis_up(server), "Redis is running again for the tests after this one"
 
 
 def test_ready_with_every_server_up_and_alive_in_any_case(db, client):
@@ -138,16 +126,6 @@ def test_with_redis_stopped_not_ready_but_alive(db, client, redis_server):
 
 
 UNREACHABLE = {"Unavailable: the database cannot be reached", "Unavailable: Timed out after 3 seconds"}
-
-
-@pytest.fixture
-def postgresql_server():
-    server = local_postgresql()
-    if server is None:
-        pytest.skip("the test PostgreSQL is not a local cluster this test can stop")
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        pytest.skip("would cut the other workers' tests")
-    return server
 
 
 @pytest.mark.django_db(transaction=True)

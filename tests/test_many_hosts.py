@@ -21,7 +21,7 @@ from apps.api.tests.conftest import api_client
 from apps.core.checks import cache_shared_by_every_web_process
 from apps.organizations.tests.factories import OrganizationFactory
 
-from .personas import ROOT, local_redis, redis_stopped, redis_up
+from .personas import ROOT, redis_stopped
 
 REDIS = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 needs_redis = pytest.mark.skipif(not REDIS, reason="the shared cache is Redis (REDIS_URL)")
@@ -175,15 +175,6 @@ def test_the_api_rate_and_the_forgot_password_limit_are_counted_across_processes
     again = web.post(reverse("password_reset"), {"email": world.alpha.student.email})
     assert again.status_code == 200 and "Too many password reset requests" in again.content.decode()
     assert len(mailoutbox) == 2
-
-
-@pytest.fixture
-def redis_server():
-    server = local_redis() if REDIS else None
-    if server is None:
-        pytest.skip("the test Redis is not a local server this test can stop and start")
-    yield server
-    assert redis_up(server), "Redis is running again for the tests after this one"
 
 
 def test_with_redis_stopped_the_api_and_forgot_password_answer_uncounted(world, settings, redis_server, caplog):
