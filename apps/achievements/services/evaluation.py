@@ -36,7 +36,7 @@ from ..models import Achievement, AchievementEvaluation, EvaluationRun
 from ..requirements import requirements_of
 from .earning import Outcome, earn_and_issue
 from .runs import Heartbeat, LeaseLost, run_start
-from .shards import full_run
+from .shards import full_run, lease_kept
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +211,8 @@ def _evaluate_plan(plan, requirements, requested_by, heartbeat) -> list[tuple[Ou
         heartbeat()
         started = timezone.now()
         try:
-            outcomes = earn_and_issue(group, requested_by)
+            with lease_kept(heartbeat.run):
+                outcomes = earn_and_issue(group, requested_by)
         except Exception:
             logger.warning("evaluating %s achievements together failed: each on its own", len(group), exc_info=True)
             continue
@@ -223,7 +224,8 @@ def _evaluate_plan(plan, requirements, requested_by, heartbeat) -> list[tuple[Ou
         heartbeat()
         started = timezone.now()
         try:
-            outcomes = earn_and_issue([(achievement, requirements[achievement.pk], window)], requested_by)
+            with lease_kept(heartbeat.run):  # a full pass of one achievement: one statement that may be long
+                outcomes = earn_and_issue([(achievement, requirements[achievement.pk], window)], requested_by)
         except Exception as error:
             logger.exception("evaluating achievement %s (%s) failed", achievement.pk, achievement.name)
             outcome = Outcome(error=f"{type(error).__name__}: {error}"[:2000])

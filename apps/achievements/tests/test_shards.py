@@ -2,14 +2,17 @@
 sizes, bounds and shard size — Hypothesis; and the plan as the database sees it (estimates, splitting, inactive
 badges), run in this process."""
 
+import threading
+import time
+
 import pytest
-from django.db import transaction
+from django.db import connection, connections, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
 from apps.achievements.kinds import UserRange
-from apps.achievements.models import EvaluationRun, EvaluationShard
-from apps.achievements.services import achievements_evaluate
+from apps.achievements.models import EarnedAchievement, EvaluationRun, EvaluationShard
+from apps.achievements.services import achievements_evaluate, runs
 from apps.achievements.services.shards import shards_plan
 from apps.activity.models import ActivityRecord
 from apps.issued_badges.models import IssuedBadge
@@ -100,3 +103,40 @@ def test_a_full_run_with_no_achievement_completes_at_once(catalog):
     ActivityRecord.objects.all().delete()
     run = achievements_evaluate(full=True)
     assert (run.status, run.shards_total, run.achievements_evaluated) == (EvaluationRun.Status.FINISHED, 0, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a trigger that sleeps (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_longer_than_the_lease_keeps_the_run_alive(catalog, settings):
+    """One shard's statement takes 1.5 s, three times the lease: the run's lease is renewed meanwhile (a thread of
+    the process), so the sweep, looking in the middle of it, does not take the run for dead."""
+    settings.EVALUATION_LEASE = 0.5  # renewed every 0.125 s
+    course = achievement(catalog, Kind.COURSE_COMPLETED, course=catalog.courses[0])
+    record(catalog.students[0], Activity.COURSE_COMPLETED, 2, course=catalog.courses[0])
+    earned = EarnedAchievement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION lease_slow() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$ "
+            f"LANGUAGE plpgsql; CREATE TRIGGER lease_slow AFTER INSERT ON {earned} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION lease_slow();"
+        )
+    swept = []
+
+    def sweep_midway():
+        time.sleep(1.0)
+        try:
+            swept.append(runs.runs_interrupt_stale())
+        finally:
+            connections.close_all()
+
+    sweeper = threading.Thread(target=sweep_midway)
+    try:
+        sweeper.start()
+        run = achievements_evaluate(full=True)
+        sweeper.join(10)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER lease_slow ON {earned}; DROP FUNCTION lease_slow();")
+    assert swept == [0]  # nothing stale while the statement ran
+    assert (run.status, run.badges_issued) == (EvaluationRun.Status.FINISHED, 1)
+    assert holders(course)
