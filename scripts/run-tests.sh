@@ -17,7 +17,7 @@ source scripts/_venv.sh
 ensure_venv requirements-dev.txt
 
 POOLER_TESTS=(apps/achievements apps/issued_badges apps/activity tests/test_one_door.py tests/test_pooler.py
-              tests/test_awards_within_seconds.py tests/test_celery_beat.py tests/test_health.py)
+              tests/test_awards_within_seconds.py tests/test_celery_beat.py tests/test_health.py tests/test_fan_out.py)
 only=${ONLY:-}
 names_tests=""
 for arg in "$@"; do [[ "$arg" == -* || ! -e "${arg%%::*}" ]] || names_tests=1; done
