@@ -61,6 +61,11 @@ def test_the_credential_verifies_with_the_librarys_verifier_through_did_web_and_
     OB3LdpVerifier.for_issuer_did(document["issuer"]["id"]).verify(document, download=fetch)
 
 
+def _other_last(text: str) -> str:
+    """The text with its last character changed (a hash ending in "0" one time in sixteen stayed the same)."""
+    return text[:-1] + ("1" if text[-1] == "0" else "0")
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
@@ -68,7 +73,7 @@ def test_the_credential_verifies_with_the_librarys_verifier_through_did_web_and_
             name=d["credentialSubject"]["achievement"]["name"] + "!"
         ),
         lambda d: d["credentialSubject"]["identifier"][0].update(
-            identityHash=d["credentialSubject"]["identifier"][0]["identityHash"][:-1] + "0"
+            identityHash=_other_last(d["credentialSubject"]["identifier"][0]["identityHash"])
         ),
         lambda d: d.update(validFrom="2020-01-01T00:00:00Z"),
     ],
