@@ -18,7 +18,7 @@ from django.test import Client
 from apps.accounts.tests.factories import make_administrator
 from apps.organizations.tests.factories import OrganizationFactory
 
-from .personas import ROOT, free_port, postgresql_restart
+from .personas import ROOT, free_port, postgresql_restart, stop_process
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -99,10 +99,5 @@ def test_pages_recover_after_postgresql_restarts_without_restarting_the_portal(
         assert status == 200
         assert portal.poll() is None  # the same processes throughout
     finally:
-        portal.terminate()
-        try:
-            portal.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            portal.kill()
-            portal.wait(timeout=10)
+        stop_process(portal)
     connection.close()

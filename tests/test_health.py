@@ -22,6 +22,7 @@ from .personas import (
     free_port,
     postgresql_restart,
     redis_stopped,
+    stop_process,
     wait_for,
 )
 
@@ -188,10 +189,5 @@ def test_with_postgresql_stopped_gunicorn_is_alive_but_not_ready(tmp_path, postg
         assert portal.poll() is None
         assert "Internal Server Error" not in (tmp_path / "gunicorn.log").read_text()
     finally:
-        portal.terminate()
-        try:
-            portal.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            portal.kill()
-            portal.wait(timeout=10)
+        stop_process(portal)
     connection.close()
