@@ -9,6 +9,8 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -738,3 +740,22 @@ def test_after_evaluate_now_the_card_waits_for_the_run_then_shows_its_progress(n
     client.force_login(named.alpha.admin)
     card = client.get(reverse("achievements:evaluations")).content.decode()
     assert "1 achievement evaluated" in card and "hx-trigger" not in card and "<progress" not in card
+
+
+def test_the_evaluations_card_takes_the_same_queries_however_many_parts_the_run_has(named, client):
+    """Its progress is two aggregate queries over the run's shards, not one per part."""
+    client.force_login(named.alpha.admin)
+    url = reverse("achievements:evaluations")
+
+    def queries_while_running() -> int:
+        run = run_start(mode="full", trigger="schedule", requested_by=None)
+        full_run(run, heartbeat=Heartbeat(run), dispatch=lambda shard_ids: None)
+        with CaptureQueriesContext(connection) as ctx:
+            assert "running now" in client.get(url).content.decode()
+        EvaluationRun.objects.filter(pk=run.pk).update(status="interrupted")
+        return len(ctx.captured_queries)
+
+    few = queries_while_running()
+    for _ in range(6):  # six more achievements of Alpha's: six more parts
+        AchievementFactory(organization=named.alpha.org, badge=named.alpha.badge, course=named.alpha.course)
+    assert queries_while_running() == few
